@@ -1,0 +1,267 @@
+"""The one schema, identical on SQLite and PostgreSQL.
+
+Alembic migrations in ``migrations/versions`` create exactly these tables; a
+test compares the migrated database with this metadata on both engines.
+Timestamps are stored as timezone-aware UTC (`UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for
+# tables that grow without bound (results, pings, signals).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on both engines (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware values")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+instance = Table(
+    "instance", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("ping_key", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("read_only", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+)
+
+setup_tokens = Table(
+    "setup_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+monitors = Table(
+    "monitors", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("interval_s", Integer, nullable=False),
+    Column("timeout_s", Float, nullable=False),
+    Column("failure_threshold", Integer, nullable=False),
+    Column("recovery_threshold", Integer, nullable=False),
+    Column("upside_down", Boolean, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("source", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # current state, maintained on write
+    Column("status", String(10), nullable=False),
+    Column("status_since", UTCDateTime, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False, server_default="0"),
+    Column("consecutive_successes", Integer, nullable=False, server_default="0"),
+    Column("last_check_at", UTCDateTime),
+    Column("last_ok", Boolean),
+    Column("last_duration_ms", Float),
+    Column("last_message", Text),
+    Column("last_status_code", Integer),
+    Column("cert_expires_at", UTCDateTime),
+    # scheduling: the row is claimed by one worker at a time
+    Column("next_run_at", UTCDateTime),
+    Column("lease_owner", String(100)),
+    Column("lease_until", UTCDateTime),
+    # heartbeats
+    Column("schedule", String(200)),
+    Column("tz", String(64)),
+    Column("grace_s", Integer),
+    Column("last_ping_at", UTCDateTime),
+    Column("last_start_at", UTCDateTime),
+    Column("last_start_rid", String(64)),
+    Column("last_run_duration_s", Float),
+    Column("deadline_at", UTCDateTime),
+    Column("n_pings", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("project_id", "slug"),
+    Index("ix_monitors_due", "paused", "next_run_at"),
+    Index("ix_monitors_deadline", "deadline_at"),
+)
+
+results = Table(
+    "results", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("monitor_id", Integer, ForeignKey("monitors.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("scheduled_at", UTCDateTime),
+    Column("ok", Boolean, nullable=False),
+    Column("degraded", Boolean, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("reason", String(20)),
+    Column("message", Text),
+    Column("status_code", Integer),
+    Column("t_resolve", Float),
+    Column("t_connect", Float),
+    Column("t_tls", Float),
+    Column("t_processing", Float),
+    Column("t_transfer", Float),
+    Index("ix_results_monitor_at", "monitor_id", "at"),
+    Index("ix_results_at", "at"),
+)
+
+state_changes = Table(
+    "state_changes", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("monitor_id", Integer, ForeignKey("monitors.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("old_status", String(10), nullable=False),
+    Column("new_status", String(10), nullable=False),
+    Column("reason", String(20)),
+    Column("cause", Text, nullable=False),
+    Index("ix_state_changes_monitor_at", "monitor_id", "at"),
+)
+
+pings = Table(
+    "pings", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("monitor_id", Integer, ForeignKey("monitors.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("exit_status", Integer),
+    Column("rid", String(64)),
+    Column("method", String(10), nullable=False),
+    Column("remote_addr", String(64)),
+    Column("user_agent", String(300)),
+    Column("body", Text),
+    Column("body_truncated", Boolean, nullable=False, server_default="0"),
+    Column("body_size", Integer, nullable=False, server_default="0"),
+    Column("run_duration_s", Float),
+    Index("ix_pings_monitor_at", "monitor_id", "at"),
+    Index("ix_pings_at", "at"),
+)
+
+rollups = Table(
+    "rollups", metadata,
+    Column("monitor_id", Integer, ForeignKey("monitors.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("resolution", String(1), primary_key=True),  # m, h, d
+    Column("bucket", UTCDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("degraded", Integer, nullable=False),
+    Column("sum_ms", Float, nullable=False),
+    Column("min_ms", Float),
+    Column("max_ms", Float),
+    Column("p50_ms", Float),
+    Column("p95_ms", Float),
+    Column("p99_ms", Float),
+    Column("hist", JSON, nullable=False),
+    Index("ix_rollups_resolution_bucket", "resolution", "bucket"),
+)
+
+signals = Table(
+    "signals", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("project_id", Integer),
+    Column("subject", String(100), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("done_at", UTCDateTime),
+    Index("ix_signals_pending", "done_at", "id"),
+)
+
+leases = Table(
+    "leases", metadata,
+    Column("name", String(100), primary_key=True),
+    Column("owner", String(100), nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+)
+
+workers = Table(
+    "workers", metadata,
+    Column("worker_id", String(100), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("scheduler_lag_s", Float, nullable=False, server_default="0"),
+    Column("checks_in_flight", Integer, nullable=False, server_default="0"),
+)

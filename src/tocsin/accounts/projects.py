@@ -1,0 +1,76 @@
+"""Projects group monitors; each has a ping key for slug ping URLs."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from tocsin.accounts.users import AccountError
+from tocsin.store.schema import projects
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class Project:
+    id: int
+    slug: str
+    name: str
+    ping_key: str
+
+
+def _project(row: object) -> Project:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Project(id=r["id"], slug=r["slug"], name=r["name"], ping_key=r["ping_key"])
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:100] or "item"
+
+
+def create_project(conn: Connection, slug: str, name: str, *, now: datetime) -> Project:
+    if not _SLUG.match(slug):
+        raise AccountError(f"project slug {slug!r} must be lowercase letters, digits and dashes")
+    if conn.execute(select(projects.c.id).where(projects.c.slug == slug)).first():
+        raise AccountError(f"project {slug!r} already exists")
+    ping_key = secrets.token_urlsafe(16)
+    result = conn.execute(
+        projects.insert().values(slug=slug, name=name, ping_key=ping_key, created_at=now)
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return Project(id=int(pk[0]), slug=slug, name=name, ping_key=ping_key)
+
+
+def get_project(conn: Connection, slug: str) -> Project | None:
+    row = conn.execute(select(projects).where(projects.c.slug == slug)).first()
+    return _project(row) if row else None
+
+
+def get_project_by_id(conn: Connection, project_id: int) -> Project | None:
+    row = conn.execute(select(projects).where(projects.c.id == project_id)).first()
+    return _project(row) if row else None
+
+
+def project_by_ping_key(conn: Connection, ping_key: str) -> Project | None:
+    row = conn.execute(select(projects).where(projects.c.ping_key == ping_key)).first()
+    return _project(row) if row else None
+
+
+def list_projects(conn: Connection) -> list[Project]:
+    return [_project(r) for r in conn.execute(select(projects).order_by(projects.c.slug))]
+
+
+def ensure_project(conn: Connection, slug: str, name: str | None, *, now: datetime) -> Project:
+    existing = get_project(conn, slug)
+    if existing:
+        if name and name != existing.name:
+            conn.execute(projects.update().where(projects.c.id == existing.id).values(name=name))
+            return Project(existing.id, slug, name, existing.ping_key)
+        return existing
+    return create_project(conn, slug, name or slug, now=now)

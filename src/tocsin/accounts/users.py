@@ -1,0 +1,81 @@
+"""Users and their roles: owner > admin > member > viewer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, func, select
+
+from tocsin.store.schema import users
+
+ROLES = ("owner", "admin", "member", "viewer")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    name: str
+    role: str
+
+    def can(self, needed: str) -> bool:
+        """True when this user's role is at least ``needed``."""
+        return ROLES.index(self.role) <= ROLES.index(needed)
+
+
+def _row_to_user(row: object) -> User:
+    r = row._mapping  # type: ignore[attr-defined]
+    return User(id=r["id"], email=r["email"], name=r["name"], role=r["role"])
+
+
+def create_user(
+    conn: Connection, email: str, password: str, *, role: str, now: datetime, name: str = ""
+) -> User:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise AccountError(f"not an e-mail address: {email!r}")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters")
+    if conn.execute(select(users.c.id).where(users.c.email == email)).first():
+        raise AccountError(f"a user with e-mail {email} already exists")
+    result = conn.execute(
+        users.insert().values(
+            email=email, name=name, password_hash=_hasher.hash(password), role=role,
+            created_at=now,
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return User(id=int(pk[0]), email=email, name=name, role=role)
+
+
+def authenticate(conn: Connection, email: str, password: str) -> User | None:
+    row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
+    if row is None:
+        return None
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return _row_to_user(row)
+
+
+def get_user(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return _row_to_user(row) if row else None
+
+
+def count_users(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(users)).scalar_one())

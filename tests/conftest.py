@@ -92,3 +92,98 @@ def sqlite_db(sqlite_database_url: str) -> Iterator[Database]:
     migrate(database)
     yield database
     database.dispose()
+
+
+# --- a running Tocsin: runtime, in-process app, and a real server -------------
+
+import contextlib  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from tocsin.config import Config, load_config  # noqa: E402
+from tocsin.store.runtime import Runtime  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_config(database_url: str, data_dir: Path, **overrides: object) -> Config:
+    values: dict[str, object] = {"database_url": database_url, "data_dir": data_dir,
+                                 "writer_max_delay_ms": 1.0}
+    values.update(overrides)
+    return load_config({}, **values)
+
+
+@pytest.fixture
+def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = Runtime.open(make_config(database_url, tmp_path))
+    rt.start()
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = Runtime.open(make_config(sqlite_database_url, tmp_path))
+    rt.start()
+    yield rt
+    rt.close()
+
+
+class LiveServer:
+    """Tocsin's ASGI app served by uvicorn on 127.0.0.1 in a thread."""
+
+    def __init__(self, app: object, port: int) -> None:
+        import uvicorn
+
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = uvicorn.Server(uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))  # type: ignore[arg-type]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+@contextlib.contextmanager
+def live_server(runtime: Runtime, *, with_worker: bool = False) -> Iterator[LiveServer]:
+    from tocsin.web.app import create_app
+
+    background = None
+    if with_worker:
+        from tocsin.worker.main import Worker
+
+        background = Worker(runtime).running
+    with LiveServer(create_app(runtime, background=background), free_port()) as server:
+        yield server
+
+
+@pytest.fixture
+def app_runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime whose writer the app's lifespan starts and stops."""
+    rt = Runtime.open(make_config(database_url, tmp_path))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(app_runtime: Runtime) -> Iterator[object]:
+    from starlette.testclient import TestClient
+
+    from tocsin.web.app import create_app
+
+    with TestClient(create_app(app_runtime)) as test_client:
+        yield test_client

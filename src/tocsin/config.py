@@ -154,6 +154,12 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+# Read by single CLI commands, not part of the settings object.
+CLI_VARIABLES = {
+    "TOCSIN_NEW_PASSWORD": "Password for `tocsin createuser` in scripts (instead of a prompt).",
+}
+
+
 @dataclass(frozen=True)
 class Config:
     data_dir: Path
@@ -205,7 +211,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: Any) -> Confi
     env = os.environ if env is None else env
     problems: list[Problem] = []
     known = {f"TOCSIN_{s.name}" for s in SETTINGS}
-    known |= {f"{k}_FILE" for k in known}
+    known |= {f"{k}_FILE" for k in known} | set(CLI_VARIABLES)
     for key in env:
         if key.startswith("TOCSIN_") and key not in known and not key.startswith("TOCSIN_TEST"):
             problems.append(Problem("C001", key, "unknown setting",

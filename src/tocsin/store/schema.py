@@ -140,6 +140,8 @@ monitors = Table(
     Column("last_ok", Boolean),
     Column("last_duration_ms", Float),
     Column("last_message", Text),
+    Column("last_reason", String(20)),
+    Column("last_timings", JSON),
     Column("last_status_code", Integer),
     Column("cert_expires_at", UTCDateTime),
     # scheduling: the row is claimed by one worker at a time

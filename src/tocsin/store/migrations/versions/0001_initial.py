@@ -133,6 +133,8 @@ def upgrade() -> None:
         sa.Column("last_ok", sa.Boolean(), nullable=True),
         sa.Column("last_duration_ms", sa.Float(), nullable=True),
         sa.Column("last_message", sa.Text(), nullable=True),
+        sa.Column("last_reason", sa.String(length=20), nullable=True),
+        sa.Column("last_timings", sa.JSON(), nullable=True),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("cert_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,207 @@
+"""Creating, changing, pausing and deleting monitors, and reading them back.
+
+The monitor row holds both what the user declared (from a MonitorSpec) and the
+current state maintained on write (status, counters, last result), so lists
+and dashboards read one row per monitor and never scan results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from tocsin.accounts.projects import Project, ensure_project
+from tocsin.checks import heartbeat_spec
+from tocsin.checks.spec import MonitorSpec, SpecError
+from tocsin.store import signals
+from tocsin.store.schema import monitors, projects, state_changes
+
+# A new monitor's first check lands at a fixed phase inside its interval
+# (capped at 5 minutes), so thousands created at once do not all fire
+# together and each keeps its phase afterwards: no herd at the top of a minute.
+MAX_FIRST_DELAY_S = 300
+
+
+class NotFound(LookupError):
+    pass
+
+
+def phase_offset(monitor_uuid: str, interval: float) -> float:
+    digest = int(hashlib.blake2b(monitor_uuid.encode(), digest_size=8).hexdigest(), 16)
+    span = max(1.0, min(interval, MAX_FIRST_DELAY_S))
+    return (digest % 1_000_000) / 1_000_000 * span
+
+
+def _spec_columns(spec: MonitorSpec) -> dict[str, Any]:
+    columns: dict[str, Any] = {
+        "name": spec.name, "slug": spec.slug, "kind": spec.kind, "settings": spec.settings,
+        "interval_s": int(spec.interval), "timeout_s": spec.timeout,
+        "failure_threshold": spec.failure_threshold,
+        "recovery_threshold": spec.recovery_threshold, "upside_down": spec.upside_down,
+        "paused": spec.paused, "tags": spec.tags, "description": spec.description,
+    }
+    if spec.kind == heartbeat_spec.KIND:
+        hb = heartbeat_spec.Settings.model_validate(spec.settings)
+        columns.update(schedule=hb.schedule, tz=hb.tz, grace_s=int(hb.grace))
+    return columns
+
+
+def create(
+    conn: Connection, spec: MonitorSpec, *, now: datetime, source: str = "api"
+) -> dict[str, Any]:
+    project = ensure_project(conn, spec.project, None, now=now)
+    if conn.execute(
+        select(monitors.c.id).where(
+            monitors.c.project_id == project.id, monitors.c.slug == spec.slug
+        )
+    ).first():
+        raise SpecError([(("slug",), f"a monitor {spec.slug!r} already exists in "
+                          f"project {spec.project!r}")])
+    monitor_uuid = str(uuidlib.uuid4())
+    next_run = None
+    if spec.kind != heartbeat_spec.KIND:
+        next_run = now + timedelta(seconds=phase_offset(monitor_uuid, spec.interval))
+    conn.execute(
+        monitors.insert().values(
+            uuid=monitor_uuid, project_id=project.id, source=source, created_at=now,
+            updated_at=now, status="paused" if spec.paused else "new", status_since=now,
+            next_run_at=next_run, **_spec_columns(spec),
+        )
+    )
+    return get(conn, monitor_uuid)
+
+
+def update_spec(
+    conn: Connection, monitor_uuid: str, spec: MonitorSpec, *, now: datetime
+) -> dict[str, Any]:
+    row = get(conn, monitor_uuid)
+    project = ensure_project(conn, spec.project, None, now=now)
+    clash = conn.execute(
+        select(monitors.c.uuid).where(
+            monitors.c.project_id == project.id, monitors.c.slug == spec.slug,
+            monitors.c.uuid != monitor_uuid,
+        )
+    ).first()
+    if clash:
+        raise SpecError([(("slug",), f"another monitor already uses slug {spec.slug!r}")])
+    values = _spec_columns(spec) | {"project_id": project.id, "updated_at": now}
+    if row["interval_s"] != values["interval_s"] and spec.kind != heartbeat_spec.KIND:
+        values["next_run_at"] = now + timedelta(
+            seconds=phase_offset(monitor_uuid, spec.interval))
+    conn.execute(update(monitors).where(monitors.c.uuid == monitor_uuid).values(**values))
+    if row["paused"] != spec.paused:
+        set_paused(conn, monitor_uuid, spec.paused, now=now)
+    return get(conn, monitor_uuid)
+
+
+def set_paused(conn: Connection, monitor_uuid: str, paused: bool, *, now: datetime) -> None:
+    row = get(conn, monitor_uuid)
+    new_status = "paused" if paused else "new"
+    values: dict[str, Any] = {"paused": paused, "updated_at": now}
+    if (row["status"] == "paused") != paused:
+        values.update(status=new_status, status_since=now, consecutive_failures=0,
+                      consecutive_successes=0, deadline_at=None)
+        if not paused and row["kind"] != heartbeat_spec.KIND:
+            values["next_run_at"] = now
+        record_change(conn, row, row["status"], new_status, reason=None,
+                      cause="paused by a user" if paused else "resumed by a user", now=now)
+    conn.execute(update(monitors).where(monitors.c.uuid == monitor_uuid).values(**values))
+
+
+def record_change(
+    conn: Connection, row: dict[str, Any], old: str, new: str, *, reason: str | None,
+    cause: str, now: datetime, extra: dict[str, Any] | None = None,
+) -> None:
+    """Write a state change and its signal in the caller's transaction."""
+    conn.execute(state_changes.insert().values(
+        monitor_id=row["id"], at=now, old_status=old, new_status=new, reason=reason,
+        cause=cause[:2000],
+    ))
+    payload = {
+        "monitor": row["uuid"], "name": row["name"], "kind": row["kind"],
+        "project_id": row["project_id"], "old_status": old, "new_status": new,
+        "reason": reason, "cause": cause[:2000], "at": now.isoformat(),
+        "tags": row.get("tags") or [],
+    } | (extra or {})
+    signals.append(conn, f"monitor.{new}", f"monitor:{row['uuid']}", payload, now=now,
+                   project_id=row["project_id"])
+
+
+def delete_monitor(conn: Connection, monitor_uuid: str) -> None:
+    result = conn.execute(delete(monitors).where(monitors.c.uuid == monitor_uuid))
+    if result.rowcount == 0:
+        raise NotFound(monitor_uuid)
+
+
+def get(conn: Connection, monitor_uuid: str) -> dict[str, Any]:
+    row = conn.execute(
+        select(monitors, projects.c.slug.label("project"))
+        .join(projects, projects.c.id == monitors.c.project_id)
+        .where(monitors.c.uuid == monitor_uuid)
+    ).mappings().first()
+    if row is None:
+        raise NotFound(monitor_uuid)
+    return dict(row)
+
+
+def find(conn: Connection, project: str, slug: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(monitors, projects.c.slug.label("project"))
+        .join(projects, projects.c.id == monitors.c.project_id)
+        .where(projects.c.slug == project, monitors.c.slug == slug)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    next_cursor: int | None
+
+
+def list_monitors(
+    conn: Connection, *, project: str | None = None, kind: str | None = None,
+    status: str | None = None, after_id: int = 0, limit: int = 100,
+) -> Page:
+    """One page (keyset on id) and the total, in two queries whatever the size."""
+    base = select(monitors, projects.c.slug.label("project")).join(
+        projects, projects.c.id == monitors.c.project_id)
+    counting = select(func.count()).select_from(monitors).join(
+        projects, projects.c.id == monitors.c.project_id)
+    for col, value in ((projects.c.slug, project), (monitors.c.kind, kind),
+                       (monitors.c.status, status)):
+        if value is not None:
+            base = base.where(col == value)
+            counting = counting.where(col == value)
+    rows = conn.execute(
+        base.where(monitors.c.id > after_id).order_by(monitors.c.id).limit(limit + 1)
+    ).mappings().all()
+    items = [dict(r) for r in rows[:limit]]
+    total = int(conn.execute(counting).scalar_one())
+    return Page(items, total, items[-1]["id"] if len(rows) > limit else None)
+
+
+def spec_of(row: dict[str, Any]) -> MonitorSpec:
+    """Rebuild the declared spec from a stored row (for export and diffing)."""
+    return MonitorSpec(
+        name=row["name"], kind=row["kind"], slug=row["slug"], project=row["project"],
+        interval=float(row["interval_s"]), timeout=float(row["timeout_s"]),
+        failure_threshold=row["failure_threshold"],
+        recovery_threshold=row["recovery_threshold"], upside_down=bool(row["upside_down"]),
+        paused=bool(row["paused"]), tags=list(row["tags"] or []),
+        description=row["description"] or "", settings=dict(row["settings"] or {}),
+    )
+
+
+def project_of(conn: Connection, row: dict[str, Any]) -> Project:
+    from tocsin.accounts.projects import get_project_by_id
+
+    project = get_project_by_id(conn, row["project_id"])
+    assert project is not None
+    return project

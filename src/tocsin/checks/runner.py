@@ -1,0 +1,123 @@
+"""The probe runner: claims due checks and runs them, many at once.
+
+Each probe runs as its own task under a global concurrency cap and a per-host
+cap, with its own total deadline, so one slow or hanging target never delays
+the others. Results go to the batched writer. Lag (how late a check starts
+after its slot) is measured for /ready and /metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from tocsin.checks.probes import registry
+from tocsin.checks.probes.base import ProbeResult, Reason
+from tocsin.checks.results import record_result
+from tocsin.checks.scheduler import DueCheck, claim_due, spread_overdue
+from tocsin.lib.clock import Clock
+from tocsin.store.engine import Database
+from tocsin.store.writer import BatchWriter
+
+log = logging.getLogger(__name__)
+
+
+def target_host(check: DueCheck) -> str:
+    """The host a check talks to, for the per-host concurrency cap."""
+    settings = check.settings
+    if "url" in settings:
+        from urllib.parse import urlsplit
+
+        return urlsplit(str(settings["url"])).hostname or ""
+    return str(settings.get("host") or settings.get("dsn") or check.uuid)
+
+
+class ProbeRunner:
+    def __init__(
+        self, db: Database, writer: BatchWriter, clock: Clock, *, owner: str,
+        concurrency: int = 500, host_concurrency: int = 16, tick: float = 0.1,
+        on_result: Callable[[DueCheck, ProbeResult], None] | None = None,
+    ) -> None:
+        self.db, self.writer, self.clock, self.owner = db, writer, clock, owner
+        self.concurrency, self.tick = concurrency, tick
+        self._slots = asyncio.Semaphore(concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(host_concurrency))
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.on_result = on_result
+        self.lags: deque[float] = deque(maxlen=2000)
+        self.completed = 0
+        self.last_tick_at: datetime | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    def lag_p99(self) -> float:
+        if not self.lags:
+            return 0.0
+        ordered = sorted(self.lags)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+    def start_up(self) -> int:
+        with self.db.write() as conn:
+            return spread_overdue(conn, now=self.clock.now())
+
+    async def tick_once(self) -> int:
+        """Claim what is due and start it; return how many started."""
+        self.last_tick_at = self.clock.now()
+        free = self.concurrency - len(self._tasks)
+        due = await asyncio.to_thread(
+            claim_due, self.db, self.owner, now=self.clock.now(), limit=free)
+        for check in due:
+            task = asyncio.create_task(self._run(check), name=f"probe:{check.uuid}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(due)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        self.start_up()
+        while not stop.is_set():
+            try:
+                await self.tick_once()
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("scheduler tick failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.tick)
+            except TimeoutError:
+                pass
+        await self.drain()
+
+    async def drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _run(self, check: DueCheck) -> None:
+        async with self._slots, self._hosts[target_host(check)]:
+            started = self.clock.now()
+            self.lags.append(max(0.0, (started - check.scheduled_at).total_seconds()))
+            result = await self._probe(check)
+        try:
+            await self.writer.run(
+                lambda conn: record_result(
+                    conn, check.monitor_id, result, scheduled_at=check.scheduled_at,
+                    started_at=started, now=self.clock.now(), owner=self.owner,
+                )
+            )
+        except Exception:
+            log.exception("could not store the result of %s", check.name)
+            return
+        self.completed += 1
+        if self.on_result is not None:
+            self.on_result(check, result)
+
+    async def _probe(self, check: DueCheck) -> ProbeResult:
+        try:
+            settings: Any = registry.settings_model(check.kind).model_validate(check.settings)
+        except Exception as exc:
+            return ProbeResult.failure(Reason.ERROR, f"invalid settings: {exc}", 0.0)
+        return await registry.run(check.kind, settings, check.timeout)

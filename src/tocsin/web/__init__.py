@@ -1,0 +1,5 @@
+"""HTTP: the REST API, ping URLs, health and metrics endpoints, set-up pages.
+
+Layer 2 (composition root): may import every domain below it, never the worker.
+Routes translate HTTP into domain calls and back; no domain rule lives here.
+"""

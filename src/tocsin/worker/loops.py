@@ -1,0 +1,14 @@
+"""The domain loops the worker runs besides probing (deadlines, rollups, retention)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from tocsin.store.runtime import Runtime
+
+Loop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+def domain_loops(runtime: Runtime) -> dict[str, Loop]:
+    return {}

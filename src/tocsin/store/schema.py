@@ -157,10 +157,13 @@ monitors = Table(
     Column("last_start_rid", String(64)),
     Column("last_run_duration_s", Float),
     Column("deadline_at", UTCDateTime),
+    # when a heartbeat's next ping is expected: past it (within grace) it is late
+    Column("late_at", UTCDateTime),
     Column("n_pings", Integer, nullable=False, server_default="0"),
     UniqueConstraint("project_id", "slug"),
     Index("ix_monitors_due", "paused", "next_run_at"),
     Index("ix_monitors_deadline", "deadline_at"),
+    Index("ix_monitors_late", "late_at"),
 )
 
 results = Table(

@@ -148,6 +148,7 @@ def upgrade() -> None:
         sa.Column("last_start_rid", sa.String(length=64), nullable=True),
         sa.Column("last_run_duration_s", sa.Float(), nullable=True),
         sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("late_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("n_pings", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["project_id"],
@@ -160,6 +161,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("uuid", name=op.f("uq_monitors_uuid")),
     )
     op.create_index("ix_monitors_deadline", "monitors", ["deadline_at"], unique=False)
+    op.create_index("ix_monitors_late", "monitors", ["late_at"], unique=False)
     op.create_index("ix_monitors_due", "monitors", ["paused", "next_run_at"], unique=False)
     op.create_table(
         "pings",
@@ -273,6 +275,7 @@ def downgrade() -> None:
     op.drop_index("ix_pings_at", table_name="pings")
     op.drop_table("pings")
     op.drop_index("ix_monitors_due", table_name="monitors")
+    op.drop_index("ix_monitors_late", table_name="monitors")
     op.drop_index("ix_monitors_deadline", table_name="monitors")
     op.drop_table("monitors")
     op.drop_table("api_tokens")

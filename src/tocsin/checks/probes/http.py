@@ -8,6 +8,7 @@ phases, summed over redirects, so its Grafana dashboards read ours.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -71,6 +72,13 @@ class Settings(BaseModel):
         parse_target(url)
         return url
 
+    @field_validator("ca_file")
+    @classmethod
+    def _readable(cls, path: str | None) -> str | None:
+        if path is not None and not os.access(path, os.R_OK):
+            raise ValueError(f"ca_file {path!r} is not a readable file")
+        return path
+
     @field_validator("method", mode="before")
     @classmethod
     def _upper_method(cls, method: object) -> object:
@@ -86,6 +94,8 @@ class Settings(BaseModel):
                 raise ValueError(f"header {name!r} is set by the probe")
             if any(ch in value for ch in "\r\n\0"):
                 raise ValueError(f"header {name!r} must not contain line breaks")
+            if not value.isascii():
+                raise ValueError(f"header {name!r} must be ASCII (percent-encode it)")
         return headers
 
     @field_validator("expect_status", mode="before")
@@ -146,7 +156,7 @@ class _Trail:
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"final_url": self.urls[-1], "redirects": len(self.urls) - 1}
         if len(self.urls) > 1:
-            out["redirect_chain"] = self.urls
+            out["redirect_chain"] = list(self.urls)
         if self.ip is not None:
             out["ip"] = self.ip
         if self.tls is not None:

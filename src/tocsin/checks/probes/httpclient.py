@@ -215,7 +215,7 @@ async def _talk(
         await stream.writer.drain()
         return await _read_response(stream, conn, max_body_bytes, waterfall)
     except h11.RemoteProtocolError as exc:
-        raise ProbeFailure(Reason.PROTOCOL, f"malformed HTTP response: {exc}") from None
+        raise ProbeFailure(Reason.PROTOCOL, _one_line(f"malformed HTTP response: {exc}")) from None
     except ssl.SSLError as exc:
         raise ProbeFailure(Reason.TLS, f"TLS error {_doing(waterfall)}: {exc.reason}") from None
     except OSError as exc:
@@ -276,3 +276,9 @@ def _doing(waterfall: Waterfall) -> str:
     return {"processing": "while waiting for the first byte"}.get(
         waterfall.phase or "", "while reading the response body"
     )
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """Messages quote what the target sent; keep them one bounded line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -129,7 +129,8 @@ def _judge(
         return _result(started, waterfall, details, reason=Reason.CERTIFICATE, message=message)
     leaf, now = chain[0], datetime.now(UTC)
     earliest = min(cert.not_after for cert in chain)
-    days_left = int((earliest - now).total_seconds() // 86400)
+    # Whole days, rounded toward zero: "4 days left" at 4.9, "expired 2 days ago" at -2.1.
+    days_left = int((earliest - now).total_seconds() / 86400)
     matches = hostname_matches(leaf, name)
     details.update(
         leaf.as_details(),
@@ -141,7 +142,9 @@ def _judge(
     )
     problems = []
     if leaf.not_after < now:
-        problems.append(f"expired {-days_left} days ago ({leaf.not_after:%Y-%m-%d})")
+        days_ago = int((now - leaf.not_after).total_seconds() / 86400)
+        ago = f"{days_ago} days ago" if days_ago else "today"
+        problems.append(f"expired {ago} ({leaf.not_after:%Y-%m-%d})")
     elif earliest < now:
         problems.append(f"a chain certificate expired on {earliest:%Y-%m-%d}")
     if leaf.not_before > now:

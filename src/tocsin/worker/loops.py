@@ -11,4 +11,8 @@ Loop = Callable[[asyncio.Event], Awaitable[None]]
 
 
 def domain_loops(runtime: Runtime) -> dict[str, Loop]:
-    return {}
+    from tocsin.worker.deadlines import DeadlineScanner
+
+    return {
+        "deadlines": DeadlineScanner(runtime).run,
+    }

@@ -12,10 +12,14 @@ import signal
 import sys
 from pathlib import Path
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 
 import tocsin
 from tocsin.config import Config, ConfigError, load_config
+from tocsin.store.runtime import Runtime
 
 EXIT_FAILED, EXIT_CONFIG = 1, 3
 
@@ -30,15 +34,19 @@ def _config(**overrides: object) -> Config:
         sys.exit(EXIT_CONFIG)
 
 
-def _runtime(config: Config):  # type: ignore[no-untyped-def]
-    from tocsin.store.runtime import Runtime
-
+@contextmanager
+def _runtime(config: Config) -> Iterator[Runtime]:
+    """Open the database (migrating it) for one command, and close it after."""
     try:
-        return Runtime.open(config)
+        runtime = Runtime.open(config)
     except Exception as exc:
         click.echo(f"error: cannot open the database {config.database_url.split('@')[-1]}: "
                    f"{exc}", err=True)
         sys.exit(EXIT_FAILED)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 def _logging(level: str) -> None:
@@ -52,7 +60,7 @@ def cli() -> None:
     """Tocsin: self-hosted monitoring and alerting for small web teams."""
 
 
-def _apply_startup_file(runtime, path: Path | None) -> None:  # type: ignore[no-untyped-def]
+def _apply_startup_file(runtime: Runtime, path: Path | None) -> None:
     if path is None:
         return
     from tocsin.cli.declare import DeclareError, apply_file
@@ -65,7 +73,7 @@ def _apply_startup_file(runtime, path: Path | None) -> None:  # type: ignore[no-
     click.echo(f"Applied {path}: {summary}")
 
 
-def _announce(runtime) -> None:  # type: ignore[no-untyped-def]
+def _announce(runtime: Runtime) -> None:
     from tocsin.accounts import tokens, users
 
     cfg = runtime.config
@@ -79,7 +87,7 @@ def _announce(runtime) -> None:  # type: ignore[no-untyped-def]
                        f"{cfg.setup_link_ttl_hours} h at: {cfg.base_url}/setup/{token}")
 
 
-def _serve_http(runtime, with_worker: bool) -> None:  # type: ignore[no-untyped-def]
+def _serve_http(runtime: Runtime, with_worker: bool) -> None:
     import uvicorn
 
     from tocsin.web.app import create_app
@@ -104,10 +112,10 @@ def serve(config_file: Path | None, host: str | None, port: int | None) -> None:
     """Run the web server and the worker in one process (the embedded default)."""
     config = _config(host=host, port=port)
     _logging(config.log_level)
-    runtime = _runtime(config)
-    _apply_startup_file(runtime, config_file or config.config_file)
-    _announce(runtime)
-    _serve_http(runtime, with_worker=True)
+    with _runtime(config) as runtime:
+        _apply_startup_file(runtime, config_file or config.config_file)
+        _announce(runtime)
+        _serve_http(runtime, with_worker=True)
 
 
 @cli.command()
@@ -117,9 +125,9 @@ def web(host: str | None, port: int | None) -> None:
     """Run only the web server (with separate workers, against PostgreSQL)."""
     config = _config(host=host, port=port)
     _logging(config.log_level)
-    runtime = _runtime(config)
-    _announce(runtime)
-    _serve_http(runtime, with_worker=False)
+    with _runtime(config) as runtime:
+        _announce(runtime)
+        _serve_http(runtime, with_worker=False)
 
 
 @cli.command()
@@ -127,25 +135,22 @@ def worker() -> None:
     """Run only the background worker (probes, deadlines, rollups, retention)."""
     config = _config()
     _logging(config.log_level)
-    runtime = _runtime(config)
     if config.is_sqlite:
         click.echo("note: with SQLite run one process (`tocsin serve`); separate workers "
                    "are for PostgreSQL.", err=True)
     from tocsin.worker.main import Worker
 
-    async def main() -> None:
+    async def main(runtime: Runtime) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         runtime.start()
-        try:
-            await Worker(runtime).run(stop)
-        finally:
-            runtime.writer.stop()
+        await Worker(runtime).run(stop)
 
-    click.echo(f"Tocsin worker {config.worker_id} started")
-    asyncio.run(main())
+    with _runtime(config) as runtime:
+        click.echo(f"Tocsin worker {config.worker_id} started")
+        asyncio.run(main(runtime))
 
 
 @cli.command()
@@ -155,11 +160,14 @@ def migrate() -> None:
     from tocsin.store.migrate import migrate as run
 
     config = _config()
+    db = Database.connect(config.database_url)
     try:
-        before, after = run(Database.connect(config.database_url))
+        before, after = run(db)
     except Exception as exc:
         click.echo(f"error: migration failed: {exc}", err=True)
         sys.exit(EXIT_FAILED)
+    finally:
+        db.dispose()
     click.echo(f"Database at revision {after}" + ("" if before == after else
                                                    f" (was {before or 'empty'})"))
 
@@ -192,12 +200,12 @@ def apply(file: Path, dry_run: bool, prune: bool) -> None:
     """Create or update what FILE declares: all of it, or nothing."""
     from tocsin.cli.declare import DeclareError, apply_file
 
-    runtime = _runtime(_config())
     try:
-        summary = apply_file(runtime, file, dry_run=dry_run, prune=prune)
+        with _runtime(_config()) as runtime:
+            summary = apply_file(runtime, file, dry_run=dry_run, prune=prune)
     except DeclareError as exc:
         click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
+        sys.exit(exc.exit_code)
     click.echo(("Would apply: " if dry_run else "Applied: ") + summary)
 
 
@@ -206,9 +214,14 @@ def apply(file: Path, dry_run: bool, prune: bool) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file.")
 def export(project: str | None, output: Path | None) -> None:
     """Write everything that exists (also what the API made) as tocsin.yaml."""
-    from tocsin.cli.declare import export_text
+    from tocsin.cli.declare import DeclareError, export_text
 
-    text = export_text(_runtime(_config()), project=project)
+    try:
+        with _runtime(_config()) as runtime:
+            text = export_text(runtime, project=project)
+    except DeclareError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
     if output:
         output.write_text(text)
         click.echo(f"Wrote {output}")
@@ -232,9 +245,8 @@ def createuser(email: str, role: str, name: str, password: str | None,
 
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    runtime = _runtime(_config())
     try:
-        with runtime.db.write() as conn:
+        with _runtime(_config()) as runtime, runtime.db.write() as conn:
             user = users.create_user(conn, email, password, role=role, name=name,
                                      now=runtime.clock.now())
             token = (tokens.create_api_token(conn, user.id, token_name,

@@ -1,0 +1,159 @@
+"""Declared monitors (from a tocsin.yaml) against stored ones: plan, then execute.
+
+Monitors are matched by (project, slug). Two specs are the same when their
+documents are (``MonitorSpec.as_document``): that is the form export writes
+and leaves out fields a kind ignores (thresholds of a heartbeat), so
+``export`` then ``apply`` changes nothing. ``execute`` runs in the caller's one
+transaction, so an apply is all or nothing. Pruning deletes only monitors a
+file created (``source="yaml"``), never ones made through the API or UI.
+
+Usage::
+
+    with db.write() as conn:
+        todo = plan(conn, specs, [ProjectDecl("shop", "Shop")], prune=False)
+        execute(conn, todo, now=clock.now())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tocsin.accounts.projects import ensure_project, get_project
+from tocsin.checks import monitors as monitor_store
+from tocsin.checks.spec import MonitorSpec, SpecError
+from tocsin.store.schema import monitors, projects
+
+SOURCE = "yaml"
+
+
+@dataclass(frozen=True)
+class ProjectDecl:
+    slug: str
+    name: str | None = None
+    """None keeps an existing project's name (a new one is named after its slug)."""
+
+
+@dataclass(frozen=True)
+class Update:
+    uuid: str
+    old: MonitorSpec
+    new: MonitorSpec
+
+    @property
+    def changed(self) -> list[str]:
+        """Names of the fields that differ, for a dry run's report."""
+        before, after = document(self.old), document(self.new)
+        return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+@dataclass(frozen=True)
+class Deletion:
+    uuid: str
+    spec: MonitorSpec
+
+
+@dataclass
+class Plan:
+    create: list[MonitorSpec] = field(default_factory=list)
+    update: list[Update] = field(default_factory=list)
+    unchanged: list[MonitorSpec] = field(default_factory=list)
+    delete: list[Deletion] = field(default_factory=list)
+    create_projects: list[ProjectDecl] = field(default_factory=list)
+    rename_projects: list[ProjectDecl] = field(default_factory=list)
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.create or self.update or self.delete or self.create_projects
+                    or self.rename_projects)
+
+    def summary(self) -> str:
+        text = (f"{len(self.create)} created, {len(self.update)} updated, "
+                f"{len(self.unchanged)} unchanged, {len(self.delete)} deleted")
+        if self.create_projects or self.rename_projects:
+            text += (f"; projects: {len(self.create_projects)} created, "
+                     f"{len(self.rename_projects)} renamed")
+        return text
+
+
+class ApplyConflict(Exception):
+    """A declared monitor could not be written; names it so the file's line can be shown."""
+
+    def __init__(self, project: str, slug: str, message: str) -> None:
+        self.project, self.slug = project, slug
+        super().__init__(message)
+
+
+def document(spec: MonitorSpec) -> dict[str, Any]:
+    # The store keeps whole-second intervals; compare what would be stored.
+    doc = replace(spec, interval=float(int(spec.interval))).as_document()
+    doc["project"] = spec.project
+    return doc
+
+
+def stored_specs(conn: Connection, *, project: str | None = None
+                 ) -> list[tuple[dict[str, Any], MonitorSpec]]:
+    """Every monitor (or one project's) with its spec, ordered by project and slug."""
+    query = (select(monitors, projects.c.slug.label("project"))
+             .join(projects, projects.c.id == monitors.c.project_id)
+             .order_by(projects.c.slug, monitors.c.slug))
+    if project is not None:
+        query = query.where(projects.c.slug == project)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    return [(row, monitor_store.spec_of(row)) for row in rows]
+
+
+def plan(conn: Connection, specs: list[MonitorSpec], declared_projects: list[ProjectDecl],
+         *, prune: bool) -> Plan:
+    """What applying ``specs`` and ``declared_projects`` would change; changes nothing."""
+    keys = [(s.project, s.slug) for s in specs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("two declared monitors share a project and slug")
+    result = Plan()
+    known_projects: set[str] = set()
+    for decl in declared_projects:
+        existing = get_project(conn, decl.slug)
+        if existing is None:
+            result.create_projects.append(decl)
+        elif decl.name is not None and decl.name != existing.name:
+            result.rename_projects.append(decl)
+        known_projects.add(decl.slug)
+    for spec in specs:
+        if spec.project not in known_projects and get_project(conn, spec.project) is None:
+            result.create_projects.append(ProjectDecl(spec.project))
+        known_projects.add(spec.project)
+    stored = {(row["project"], row["slug"]): (row, spec) for row, spec in stored_specs(conn)}
+    for spec in specs:
+        found = stored.get((spec.project, spec.slug))
+        if found is None:
+            result.create.append(spec)
+        elif document(found[1]) == document(spec):
+            result.unchanged.append(spec)
+        else:
+            result.update.append(Update(found[0]["uuid"], found[1], spec))
+    if prune:
+        wanted = set(keys)
+        result.delete = [Deletion(row["uuid"], spec) for key, (row, spec) in stored.items()
+                         if key not in wanted and row["source"] == SOURCE]
+    return result
+
+
+def execute(conn: Connection, todo: Plan, *, now: datetime) -> None:
+    """Apply ``todo`` in the caller's transaction; any error leaves it to roll back."""
+    for decl in [*todo.create_projects, *todo.rename_projects]:
+        ensure_project(conn, decl.slug, decl.name, now=now)
+    for gone in todo.delete:
+        monitor_store.delete_monitor(conn, gone.uuid)
+    for change in todo.update:
+        try:
+            monitor_store.update_spec(conn, change.uuid, change.new, now=now)
+        except SpecError as exc:
+            raise ApplyConflict(change.new.project, change.new.slug, str(exc)) from exc
+    for spec in todo.create:
+        try:
+            monitor_store.create(conn, spec, now=now, source=SOURCE)
+        except SpecError as exc:
+            raise ApplyConflict(spec.project, spec.slug, str(exc)) from exc

@@ -1,0 +1,38 @@
+"""The REST API under /api/v1: monitors, heartbeats, their history, projects.
+
+Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
+the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
+checks, accounts and store; nothing imports it but ``web.app``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from tocsin.web.api import errors, history, monitors, projects
+from tocsin.web.api.auth import bearer
+from tocsin.web.api.models import ErrorOut
+
+PREFIX = errors.PREFIX
+
+
+def router() -> APIRouter:
+    # Every route answers 401/422 in the same shape; listing them here puts the
+    # error model into the OpenAPI document once for all.
+    api = APIRouter(prefix=PREFIX, responses={
+        401: {"model": ErrorOut, "description": "No token, or an unknown one."},
+        403: {"model": ErrorOut, "description": "The token may not write (write routes)."},
+        404: {"model": ErrorOut, "description": "No such monitor."},
+        422: {"model": ErrorOut, "description": "Invalid fields, each named."},
+    })
+    for part in (projects.router, monitors.router, history.router):
+        api.include_router(part)
+    return api
+
+
+def mount(app: FastAPI) -> None:
+    errors.install(app)
+    app.include_router(router())
+
+
+__all__ = ["bearer", "mount"]

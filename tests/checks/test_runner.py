@@ -194,7 +194,7 @@ def test_after_a_restart_overdue_checks_are_spread_not_burst(
         slots = [monitors.get(conn, r["uuid"])["next_run_at"]
                  for r in monitors.list_monitors(conn, limit=100).items]
     offsets = sorted((s - clock.now()).total_seconds() for s in slots)
-    assert 0 <= offsets[0] and offsets[-1] < 60  # all within the coming interval
+    assert offsets[0] >= 0 and offsets[-1] < 60  # all within the coming interval
     assert offsets[25] - offsets[24] < 30 and offsets[-1] - offsets[0] > 30  # spread out
     clock.advance(61)
     assert _cycle(runner) == 50

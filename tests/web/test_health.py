@@ -27,7 +27,7 @@ def test_ready_passes_with_a_live_worker_and_reports_its_lag(
 ) -> None:
     now = app_runtime.clock.now()
     with app_runtime.db.write() as conn:
-        workers.beat(conn, "w1", now=now, lag=0.25, in_flight=3, started_at=now)
+        workers.beat(conn, worker_id="w1", now=now, lag=0.25, in_flight=3, started_at=now)
     body = client.get("/ready").json()
     assert body["status"] == "pass"
     lag = body["checks"]["scheduler:lag"][0]
@@ -40,7 +40,7 @@ def test_ready_warns_when_the_scheduler_falls_behind(
 ) -> None:
     now = app_runtime.clock.now()
     with app_runtime.db.write() as conn:
-        workers.beat(conn, "slow", now=now, lag=42.0, in_flight=500, started_at=now)
+        workers.beat(conn, worker_id="slow", now=now, lag=42.0, in_flight=500, started_at=now)
     response = client.get("/ready")
     assert response.status_code == 200
     assert response.json()["status"] == "warn"

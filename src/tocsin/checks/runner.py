@@ -20,6 +20,7 @@ from tocsin.checks.probes.base import ProbeResult, Reason
 from tocsin.checks.results import record_result
 from tocsin.checks.scheduler import DueCheck, claim_due, spread_overdue
 from tocsin.lib.clock import Clock
+from tocsin.lib.waiting import pause
 from tocsin.store.engine import Database
 from tocsin.store.writer import BatchWriter
 
@@ -86,10 +87,7 @@ class ProbeRunner:
                 await self.tick_once()
             except Exception:  # the loop must survive a database hiccup
                 log.exception("scheduler tick failed")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.tick)
-            except TimeoutError:
-                pass
+            await pause(stop, self.tick)
         await self.drain()
 
     async def drain(self) -> None:

@@ -49,10 +49,8 @@ def judge(
     if ok:
         successes, failures = current.successes + 1, 0
         passing = "degraded" if degraded else "up"
-        if current.status == "down" and successes < recovery_threshold:
-            status = "down"
-        else:
-            status = passing
+        still_down = current.status == "down" and successes < recovery_threshold
+        status = "down" if still_down else passing
         recheck = current.status == "down" and status == "down"
     else:
         successes, failures = 0, current.failures + 1

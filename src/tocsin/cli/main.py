@@ -10,10 +10,9 @@ import asyncio
 import logging
 import signal
 import sys
-from pathlib import Path
-
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -26,7 +25,7 @@ EXIT_FAILED, EXIT_CONFIG = 1, 3
 
 def _config(**overrides: object) -> Config:
     try:
-        return load_config(**{k: v for k, v in overrides.items() if v is not None})
+        return load_config(None, **{k: v for k, v in overrides.items() if v is not None})
     except ConfigError as exc:
         click.echo("Invalid settings:", err=True)
         for problem in exc.problems:

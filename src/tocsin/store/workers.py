@@ -18,7 +18,7 @@ class WorkerBeat:
     checks_in_flight: int
 
 
-def beat(conn: Connection, worker_id: str, *, now: datetime, lag: float, in_flight: int,
+def beat(conn: Connection, *, worker_id: str, now: datetime, lag: float, in_flight: int,
          started_at: datetime) -> None:
     changed = conn.execute(
         update(workers).where(workers.c.worker_id == worker_id).values(

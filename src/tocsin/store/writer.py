@@ -27,6 +27,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _STOP = object()
+_Item = tuple[Callable[[Connection], Any], Future[Any]]
 
 
 class WriterStopped(RuntimeError):
@@ -70,7 +71,7 @@ class BatchWriter:
         """Submit from async code and wait until the write is committed."""
         return await asyncio.wrap_future(self.submit(fn))
 
-    def _collect(self, first: Any) -> tuple[list[tuple[Callable[[Connection], Any], Future[Any]]], bool]:
+    def _collect(self, first: Any) -> tuple[list[_Item], bool]:
         batch = [first]
         stop = False
         deadline = time.monotonic() + self.max_delay
@@ -99,7 +100,7 @@ class BatchWriter:
             if stop:
                 self._queue.put(_STOP)
 
-    def _write(self, batch: list[tuple[Callable[[Connection], Any], Future[Any]]]) -> None:
+    def _write(self, batch: list[_Item]) -> None:
         outcomes: list[tuple[Future[Any], bool, Any]] = []
         try:
             with self.db.write() as conn:

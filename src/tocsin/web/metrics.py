@@ -127,7 +127,7 @@ def build_registry(runtime: Runtime) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
-    registry.register(MonitorCollector(runtime))  # type: ignore[arg-type]
+    registry.register(MonitorCollector(runtime))
     return registry
 
 

@@ -6,8 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 from tocsin.checks.runner import ProbeRunner
+from tocsin.lib.waiting import pause
 from tocsin.store import workers
 from tocsin.store.runtime import Runtime
 
@@ -45,17 +47,14 @@ class Worker:
 
     async def _liveness(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            now = self.runtime.clock.now()
+            beat = partial(workers.beat, worker_id=self.runtime.config.worker_id,
+                           now=self.runtime.clock.now(), lag=self.lag(),
+                           in_flight=self.runner.in_flight, started_at=self.started_at)
             try:
-                await self.runtime.writer.run(lambda conn: workers.beat(
-                    conn, self.runtime.config.worker_id, now=now, lag=self.lag(),
-                    in_flight=self.runner.in_flight, started_at=self.started_at))
+                await self.runtime.writer.run(beat)
             except Exception:
                 log.exception("could not record worker liveness")
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=BEAT_EVERY_S)
-            except TimeoutError:
-                pass
+            await pause(stop, BEAT_EVERY_S)
         with self.runtime.db.write() as conn:
             workers.forget(conn, self.runtime.config.worker_id)
 
@@ -72,10 +71,7 @@ class Worker:
                 return
             except Exception:
                 log.exception("worker loop %s crashed; restarting in 1 s", name)
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=1.0)
-                except TimeoutError:
-                    pass
+                await pause(stop, 1.0)
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Worker]:

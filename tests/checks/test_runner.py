@@ -198,3 +198,50 @@ def test_after_a_restart_overdue_checks_are_spread_not_burst(
     assert offsets[25] - offsets[24] < 30 and offsets[-1] - offsets[0] > 30  # spread out
     clock.advance(61)
     assert _cycle(runner) == 50
+
+
+def test_checks_of_one_host_respect_the_per_host_cap(
+    runtime: Runtime, clock: FakeClock
+) -> None:
+    import time
+
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            nonlocal active, peak
+            with lock:
+                active += 1
+                peak = max(peak, active)
+            time.sleep(0.2)
+            with lock:
+                active -= 1
+            self.send_response(200)
+            self.send_header("Content-Length", "4")
+            self.end_headers()
+            self.wfile.write(b"open")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        for i in range(8):
+            _create(runtime, clock, url, slug=f"s{i}")
+        runtime.clock = clock
+        runner = ProbeRunner(runtime.db, runtime.writer, clock, owner="w1",
+                             host_concurrency=2)
+        clock.advance(400)
+        assert _cycle(runner) == 8
+        assert peak == 2
+        with runtime.db.read() as conn:
+            rows = monitors.list_monitors(conn).items
+        assert all(r["last_ok"] for r in rows)
+    finally:
+        server.shutdown()
+        server.server_close()

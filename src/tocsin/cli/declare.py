@@ -1,0 +1,288 @@
+"""``tocsin apply``, ``export`` and ``check-config FILE``: tocsin.yaml in and out.
+
+The file is read with its line numbers (``lib.yamldoc``), each monitor is
+validated by ``checks.spec.parse_spec``, and every problem in the file is
+reported at once as ``tocsin.yaml:14: monitors[2].url: ...`` before anything
+touches the database. The format is described in docs/configuration-file.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from tocsin.accounts.projects import list_projects
+from tocsin.checks import heartbeat_spec
+from tocsin.checks.declare import ApplyConflict, Plan, ProjectDecl, execute, plan, stored_specs
+from tocsin.checks.spec import COMMON_FIELDS, MonitorSpec, SpecError, parse_spec, settings_model
+from tocsin.lib.durations import format_duration
+from tocsin.lib.yamldoc import MAX_PROBLEMS, Document, YamlError, format_path, load
+
+if TYPE_CHECKING:
+    from tocsin.store.runtime import Runtime
+
+EXIT_FAILED, EXIT_CONFIG = 1, 3
+SECTIONS = ("version", "projects", "monitors", "heartbeats")
+# A tocsin.yaml for 10,000 monitors is about 1.5 MB; anything far larger is a mistake.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_SLUG_HINT = "must be lowercase letters, digits and dashes, like shop-api"
+
+
+class DeclareError(Exception):
+    """The whole user-facing report; ``exit_code`` 3 for a bad file, 1 otherwise."""
+
+    def __init__(self, report: str, *, exit_code: int = EXIT_CONFIG) -> None:
+        self.exit_code = exit_code
+        super().__init__(report)
+
+
+class _ProjectDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+@dataclass
+class Declaration:
+    path: Path
+    projects: list[ProjectDecl] = field(default_factory=list)
+    specs: list[MonitorSpec] = field(default_factory=list)
+    where: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
+    """(project, slug) -> (line, path in the file), to place errors found later."""
+
+    def summary(self) -> str:
+        beats = sum(s.kind == heartbeat_spec.KIND for s in self.specs)
+        return (f"{_count(len(self.projects), 'project')}, "
+                f"{_count(len(self.specs) - beats, 'monitor')}, {_count(beats, 'heartbeat')}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _report(path: Path, problems: list[str], trailer: str) -> DeclareError:
+    n = len(problems)
+    more = [f"(only the first {MAX_PROBLEMS} are shown)"] if n >= MAX_PROBLEMS else []
+    return DeclareError("\n".join([*problems, *more,
+                                   f"{_count(n, 'problem')} in {path}; {trailer}."]))
+
+
+def read_file(path: Path, *, trailer: str = "nothing was applied") -> Declaration:
+    """Read and validate ``path``; raise DeclareError listing every problem in it."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeclareError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise DeclareError(f"{path}: the file is larger than {MAX_FILE_BYTES // 2**20} MB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DeclareError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = load(text, str(path), keep_going=True)
+    except YamlError as exc:
+        raise _report(path, [str(p) for p in exc.problems], trailer) from None
+    problems = [(p.line, str(p)) for p in doc.problems]
+    declaration = _Reader(doc, path, problems).read()
+    if problems:
+        problems.sort(key=lambda p: p[0])
+        raise _report(path, [text for _, text in problems[:MAX_PROBLEMS]], trailer)
+    return declaration
+
+
+class _Reader:
+    def __init__(self, doc: Document, path: Path, problems: list[tuple[int, str]]) -> None:
+        self.doc, self.problems = doc, problems
+        self.out = Declaration(path)
+        # A value already reported (an unset variable) would only fail again here.
+        self.reported = {p.path for p in doc.problems if p.path}
+
+    def problem(self, where: tuple[str | int, ...], message: str) -> None:
+        if any(where[:len(p)] == p for p in self.reported):
+            return
+        line = self.doc.line(where)
+        label = format_path(where)
+        self.problems.append((line, f"{self.doc.filename}:{line}: "
+                              + (f"{label}: " if label else "") + message))
+
+    def read(self) -> Declaration:
+        data = self.doc.data
+        if data is None:
+            return self.out
+        if not isinstance(data, dict):
+            self.problem((), "the file must be a mapping with projects, monitors and heartbeats")
+            return self.out
+        for key in data:
+            if key not in SECTIONS:
+                self.problem((key,), "not supported by this version of Tocsin (it reads "
+                             "version, projects, monitors and heartbeats; channels, alert "
+                             "rules and status pages come in a later version)")
+        if "version" in data and data["version"] != 1:
+            self.problem(("version",), "this version of Tocsin reads version 1 files")
+        self.projects(self._list("projects"))
+        for section in ("monitors", "heartbeats"):
+            for index, item in enumerate(self._list(section)):
+                self.monitor(section, index, item)
+        return self.out
+
+    def _list(self, section: str) -> list[Any]:
+        value = self.doc.data.get(section)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem((section,), "must be a list (each item starting with '- ')")
+            return []
+        return value
+
+    def projects(self, items: list[Any]) -> None:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            at: tuple[str | int, ...] = ("projects", index)
+            try:
+                project = _ProjectDoc.model_validate(item)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    self.problem((*at, *err["loc"]), _message(err["type"], err["msg"]))
+                continue
+            if project.slug in seen:
+                self.problem((*at, "slug"), f"project {project.slug!r} is declared twice "
+                             f"(also at line {seen[project.slug]})")
+                continue
+            seen[project.slug] = self.doc.line((*at, "slug"))
+            self.out.projects.append(ProjectDecl(project.slug, project.name))
+
+    def monitor(self, section: str, index: int, item: Any) -> None:
+        at: tuple[str | int, ...] = (section, index)
+        if (section == "heartbeats" and isinstance(item, dict)
+                and item.setdefault("kind", heartbeat_spec.KIND) != heartbeat_spec.KIND):
+            self.problem((*at, "kind"), "must be heartbeat here (other kinds go under "
+                         "monitors:)")
+            return
+        try:
+            spec = parse_spec(item)
+        except SpecError as exc:
+            for loc, msg in exc.errors:
+                self.problem((*at, *loc), self._explain(item, loc, msg))
+            return
+        key = (spec.project, spec.slug)
+        if key in self.out.where:
+            line, other = self.out.where[key]
+            self.problem(at, f"a second monitor {spec.project}/{spec.slug}: {other} at line "
+                         f"{line} has the same project and slug (give one a different slug)")
+            return
+        self.out.where[key] = (self.doc.line(at), format_path(at))
+        self.out.specs.append(spec)
+
+    @staticmethod
+    def _explain(item: Any, loc: tuple[str | int, ...], msg: str) -> str:
+        if msg == "unknown field" and len(loc) == 1 and isinstance(item, dict):
+            known = set(COMMON_FIELDS)
+            with contextlib.suppress(SpecError):
+                known |= set(settings_model(str(item.get("kind"))).model_fields)
+            close = difflib.get_close_matches(str(loc[0]), sorted(known), n=1, cutoff=0.7)
+            if close:
+                return f"unknown field (did you mean {close[0]!r}?)"
+        return _message("", msg)
+
+
+def _message(kind: str, msg: str) -> str:
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if msg.startswith("String should match pattern"):
+        return _SLUG_HINT
+    return msg.removeprefix("Value error, ")
+
+
+def check_file(path: Path) -> str:
+    """Validate ``path`` without a database; the counts of what it declares."""
+    return read_file(path, trailer="the file is not valid").summary()
+
+
+def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
+               prune: bool = False) -> str:
+    """Apply ``path`` in one transaction; a one-line summary of what changed."""
+    declaration = read_file(path)
+    try:
+        if dry_run:
+            with runtime.db.read() as conn:
+                todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
+            return "\n".join([todo.summary(), *_details(todo)])
+        with runtime.db.write() as conn:
+            todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
+            execute(conn, todo, now=runtime.clock.now())
+    except ApplyConflict as exc:
+        line, where = declaration.where.get((exc.project, exc.slug), (1, ""))
+        raise DeclareError(f"{path}:{line}: {where}: {exc}\n1 problem in {path}; nothing was "
+                           "applied.") from None
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DeclareError(f"{path}: the database refused the change, nothing was applied: "
+                           f"{cause}", exit_code=EXIT_FAILED) from None
+    return todo.summary()
+
+
+def _details(todo: Plan) -> list[str]:
+    lines = [f"  + project {p.slug}" for p in todo.create_projects]
+    lines += [f"  ~ project {p.slug}: name" for p in todo.rename_projects]
+    lines += [f"  + {s.project}/{s.slug} ({s.kind})" for s in todo.create]
+    lines += [f"  ~ {u.new.project}/{u.new.slug}: {', '.join(u.changed)}" for u in todo.update]
+    lines += [f"  - {d.spec.project}/{d.spec.slug}" for d in todo.delete]
+    return lines
+
+
+def export_text(runtime: Runtime, *, project: str | None = None) -> str:
+    """Every project and monitor (API-made ones too) as a tocsin.yaml."""
+    with runtime.db.read() as conn:
+        found = [p for p in list_projects(conn) if project is None or p.slug == project]
+        if project is not None and not found:
+            raise DeclareError(f"there is no project {project!r}", exit_code=EXIT_FAILED)
+        rows = stored_specs(conn, project=project)
+    data: dict[str, Any] = {"version": 1,
+                            "projects": [{"slug": p.slug, "name": p.name} for p in found]}
+    for section, beat in (("monitors", False), ("heartbeats", True)):
+        items = [_exported(spec) for _, spec in rows
+                 if (spec.kind == heartbeat_spec.KIND) == beat]
+        if items:
+            data[section] = items
+    header = ("# Written by `tocsin export`. Apply with `tocsin apply FILE`; see\n"
+              "# docs/configuration-file.md. Values are as stored: passwords in DSNs and\n"
+              "# headers appear in clear; replace them with ${VARIABLES} before committing.\n")
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return header + yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
+                              default_flow_style=False, width=100)
+
+
+def _exported(spec: MonitorSpec) -> dict[str, Any]:
+    doc = spec.as_document()
+    out: dict[str, Any] = {"name": doc.pop("name"), "project": spec.project,
+                           "slug": doc.pop("slug")}
+    if spec.kind == heartbeat_spec.KIND:
+        doc.pop("kind")
+        for key in ("period", "grace"):
+            if isinstance(doc.get(key), int | float):
+                doc[key] = format_duration(doc[key])
+    else:
+        out["kind"] = doc.pop("kind")
+    out.update(doc)
+    escaped: dict[str, Any] = _escaped(out)
+    return escaped
+
+
+def _escaped(value: Any) -> Any:
+    # Stored text is literal: keep `apply` from reading "${...}" in it as a variable.
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value

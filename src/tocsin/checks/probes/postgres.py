@@ -124,11 +124,11 @@ def judge(
     ``value`` is None for SQL NULL and when there are no rows; ``rows`` tells which.
     """
     details = {"rows": rows, "value": value}
+    shown = "no rows" if rows == 0 else "NULL" if value is None else repr(value)
     if expect is not None and (rows == 0 or value != expect):
-        got = "no rows" if rows == 0 else "NULL" if value is None else repr(value)
         return ProbeResult.failure(
             Reason.QUERY,
-            f"expected {expect!r}, got {got}",
+            f"expected {expect!r}, got {shown}",
             duration,
             timings=timings,
             details=details,
@@ -136,7 +136,7 @@ def judge(
     return ProbeResult(
         ok=True,
         duration=duration,
-        message=f"query answered {value!r}" if rows else "query answered with no rows",
+        message=f"query answered {shown}",
         timings=timings,
         details=details,
     )

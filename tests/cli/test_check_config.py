@@ -7,6 +7,12 @@ from pathlib import Path
 import pytest
 from declare_kit import EXAMPLE, tocsin, write
 
+from tocsin.checks import heartbeat_spec
+from tocsin.checks.probes import registry
+from tocsin.checks.spec import COMMON_FIELDS
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration-file.md"
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
@@ -121,3 +127,15 @@ def test_it_refuses_a_file_that_is_not_utf8(env: dict[str, str], tmp_path: Path)
     result = tocsin(env, "check-config", str(path))
     assert result.exit_code == 3
     assert "not UTF-8 text (byte 19)" in result.stderr
+
+
+def test_it_documents_every_field_of_every_kind() -> None:
+    text = DOC.read_text()
+    sections = {kind: text.split(f"kind: {kind}`", 1)[-1].split("\n## ", 1)[0]
+                for kind in [*registry.KINDS, heartbeat_spec.KIND]}
+    missing = [f"common.{f}" for f in COMMON_FIELDS if f"| `{f}` |" not in text]
+    for kind, module in [*registry.KINDS.items(), (heartbeat_spec.KIND, heartbeat_spec)]:
+        assert kind in sections and sections[kind] != text, f"no section for kind {kind}"
+        missing += [f"{kind}.{f}" for f in module.Settings.model_fields
+                    if f"| `{f}` |" not in sections[kind]]
+    assert missing == []

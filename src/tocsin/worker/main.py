@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 
@@ -16,6 +17,7 @@ from tocsin.store.runtime import Runtime
 log = logging.getLogger(__name__)
 
 BEAT_EVERY_S = 5.0
+WORKER_THREADS = 64
 
 Loop = Callable[[asyncio.Event], Awaitable[None]]
 
@@ -59,6 +61,11 @@ class Worker:
             workers.forget(conn, self.runtime.config.worker_id)
 
     async def run(self, stop: asyncio.Event) -> None:
+        # asyncio's default pool (min(32, cpus + 4) = 6 threads here) is shared by
+        # name lookups, the MySQL probe and our database calls: a few hung
+        # targets must not starve it.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="tocsin"))
         tasks = [asyncio.create_task(self._guard(name, loop, stop), name=name)
                  for name, loop in self.loops.items()]
         await asyncio.gather(*tasks)

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from tocsin.web.api import errors, history, monitors, projects
-from tocsin.web.api.auth import bearer
+from tocsin.web.api import errors, history, monitors, projects, stats
 from tocsin.web.api.models import ErrorOut
 
 PREFIX = errors.PREFIX
 
 
 def router() -> APIRouter:
-    # Every route answers 401/422 in the same shape; listing them here puts the
-    # error model into the OpenAPI document once for all.
+    # Every route answers 401/404/422 in the same shape; listing them here puts
+    # the error model into the OpenAPI document once for all (403: auth.WRITE).
     api = APIRouter(prefix=PREFIX, responses={
         401: {"model": ErrorOut, "description": "No token, or an unknown one."},
-        403: {"model": ErrorOut, "description": "The token may not write (write routes)."},
-        404: {"model": ErrorOut, "description": "No such monitor."},
+        404: {"model": ErrorOut, "description": "No such monitor (or route)."},
         422: {"model": ErrorOut, "description": "Invalid fields, each named."},
     })
-    for part in (projects.router, monitors.router, history.router):
+    for part in (projects.router, monitors.router, history.router, stats.router):
         api.include_router(part)
     return api
 
@@ -34,5 +32,3 @@ def mount(app: FastAPI) -> None:
     errors.install(app)
     app.include_router(router())
 
-
-__all__ = ["bearer", "mount"]

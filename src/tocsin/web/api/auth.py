@@ -9,7 +9,7 @@ with the same credentials cannot help.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from tocsin.accounts.tokens import TokenOwner, resolve_api_token
 from tocsin.store.runtime import Runtime
 from tocsin.web.api.errors import ApiError
+from tocsin.web.api.models import ErrorOut
 
 # auto_error=False: we answer 401 ourselves, in the API's error shape. The
 # object still puts the bearer security scheme into the OpenAPI document.
@@ -60,6 +61,10 @@ def writer(owner: Annotated[TokenOwner, Depends(reader)]) -> TokenOwner:
         raise ApiError(403, f"This token {why}; it may read but not change anything.")
     return owner
 
+
+# The extra response of routes that change something, for the OpenAPI document.
+WRITE: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "The token may only read."}}
 
 Reader = Annotated[TokenOwner, Depends(reader)]
 Writer = Annotated[TokenOwner, Depends(writer)]

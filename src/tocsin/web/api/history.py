@@ -108,11 +108,19 @@ def list_pings(runtime: RuntimeDep, owner: Reader, uuid: Uuid, cursor: Cursor = 
     return PingPage(items=items, next_cursor=cursor_out)
 
 
+# Errors stay JSON on this text route; FastAPI would document them with the
+# route's text/plain media type if given as a model.
+_JSON_ERROR = {"content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+
+
 @router.get("/monitors/{uuid}/pings/{ping_id}/body", response_class=PlainTextResponse,
             summary="The log a ping carried, as text",
-            responses={200: {"content": {"text/plain": {}},
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
                              "description": "The stored body. `X-Tocsin-Body-Truncated: "
-                                            "true` when it was cut at the size limit."}})
+                                            "true` when it was cut at the size limit."},
+                       **{status: _JSON_ERROR | {"description": "See the error shape."}
+                          for status in (401, 404, 422)}})
 def ping_body(runtime: RuntimeDep, owner: Reader, uuid: Uuid,
               ping_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> PlainTextResponse:
     with runtime.db.read() as conn:

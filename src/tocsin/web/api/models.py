@@ -40,7 +40,8 @@ class ProjectList(BaseModel):
 
 
 class Uptime(BaseModel):
-    """Share of passing checks (0–100 %) per window; null without data."""
+    """Share of passing checks per window, 0–1 (degraded counts as passing);
+    null when there were no checks in the window."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -75,8 +76,7 @@ class MonitorOut(BaseModel):
     last_status_code: int | None = None
     cert_expires_at: datetime | None = None
     next_run_at: datetime | None = None
-    uptime: Uptime | None = Field(
-        None, description="Uptime over 24h/7d/30d/90d; null when history is not available.")
+    uptime: Uptime = Field(description="Uptime over 24h/7d/30d/90d, from rollups.")
     # heartbeats only (null for other kinds)
     ping_url: str | None = None
     slug_ping_url: str | None = None
@@ -184,3 +184,53 @@ class MonitorDocument(BaseModel):
     paused: bool | None = None
     tags: list[str] | None = None
     description: str | None = None
+
+
+class ResponseStatsOut(BaseModel):
+    """Response times of passing checks in one window (from rollups)."""
+
+    checks: int
+    failures: int
+    avg_ms: float | None
+    min_ms: float | None
+    max_ms: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+
+class ResponseTimes(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    h24: ResponseStatsOut = Field(alias="24h")
+    d7: ResponseStatsOut = Field(alias="7d")
+    d30: ResponseStatsOut = Field(alias="30d")
+    d90: ResponseStatsOut = Field(alias="90d")
+
+
+class UptimeOut(Uptime):
+    at: datetime = Field(description="The moment the windows end (now).")
+    response_times: ResponseTimes
+
+
+class PointOut(BaseModel):
+    """One rollup bucket: counts and response times of the checks in it."""
+
+    at: datetime = Field(description="Start of the bucket.")
+    checks: int
+    failures: int
+    degraded: int
+    uptime: float | None = Field(description="Share of passing checks, 0–1.")
+    avg_ms: float | None
+    min_ms: float | None
+    max_ms: float | None
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+
+class Series(BaseModel):
+    resolution: str = Field(examples=["h"], description="m (minute), h (hour) or d (day)")
+    since: datetime
+    until: datetime
+    points: list[PointOut]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from tocsin.checks import heartbeat_spec, monitors
 from tocsin.checks.spec import MonitorSpec, SpecError, parse_spec
 from tocsin.store.runtime import Runtime
-from tocsin.web.api.auth import Reader, RuntimeDep, Writer
+from tocsin.web.api.auth import WRITE, Reader, RuntimeDep, Writer
 from tocsin.web.api.errors import ApiError
 from tocsin.web.api.models import MonitorDocument, MonitorOut, MonitorPage
 from tocsin.web.api.paging import Cursor, Limit, after_id
@@ -34,6 +34,13 @@ Document = Annotated[dict[str, Any], Body(description="A monitor document, as in
 
 _BODY_SCHEMA = {"requestBody": {"content": {"application/json": {
     "schema": MonitorDocument.model_json_schema()}}}}
+# A patch names only what changes: the same fields, none required.
+_PATCH_SCHEMA = {k: v for k, v in MonitorDocument.model_json_schema().items()
+                 if k not in ("required", "examples")} | {
+    "title": "MonitorPatch", "examples": [{"interval": "30s", "keyword": None}]}
+_PATCH_BODY = {"requestBody": {"content": {
+    "application/json": {"schema": _PATCH_SCHEMA},
+    "application/merge-patch+json": {"schema": _PATCH_SCHEMA}}}}
 
 
 @contextmanager
@@ -102,7 +109,7 @@ def list_monitors(
 
 
 @router.post("/monitors", status_code=201, summary="Create a monitor or heartbeat",
-             openapi_extra=_BODY_SCHEMA)
+             openapi_extra=_BODY_SCHEMA, responses=WRITE)
 def create_monitor(
     runtime: RuntimeDep, owner: Writer, doc: Document, response: Response,
 ) -> MonitorOut:
@@ -121,7 +128,7 @@ def get_monitor(runtime: RuntimeDep, owner: Reader, uuid: Uuid) -> MonitorOut:
 
 
 @router.put("/monitors/{uuid}", summary="Replace a monitor's document",
-            openapi_extra=_BODY_SCHEMA)
+            openapi_extra=_BODY_SCHEMA, responses=WRITE)
 def replace_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid, doc: Document
                     ) -> MonitorOut:
     """Fields left out return to their defaults, except ``project`` and ``slug``:
@@ -134,7 +141,7 @@ def replace_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid, doc: Documen
 
 
 @router.patch("/monitors/{uuid}", summary="Change some fields of a monitor",
-              openapi_extra=_BODY_SCHEMA)
+              openapi_extra=_PATCH_BODY, responses=WRITE)
 def patch_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid, doc: Document
                   ) -> MonitorOut:
     """A JSON Merge Patch (RFC 7396) of the monitor document: given fields
@@ -143,7 +150,7 @@ def patch_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid, doc: Document
 
 
 @router.delete("/monitors/{uuid}", status_code=204, response_class=Response,
-               summary="Delete a monitor and its history")
+               summary="Delete a monitor and its history", responses=WRITE)
 def delete_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid) -> Response:
     with runtime.db.write() as conn:
         monitors.delete_monitor(conn, uuid)
@@ -156,11 +163,13 @@ def _set_paused(runtime: Runtime, uuid: str, paused: bool) -> MonitorOut:
         return _out(conn, runtime, monitors.get(conn, uuid))
 
 
-@router.post("/monitors/{uuid}/pause", summary="Pause: no checks, no alerts")
+@router.post("/monitors/{uuid}/pause", summary="Pause: no checks, no alerts",
+             responses=WRITE)
 def pause_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid) -> MonitorOut:
     return _set_paused(runtime, uuid, True)
 
 
-@router.post("/monitors/{uuid}/resume", summary="Resume a paused monitor")
+@router.post("/monitors/{uuid}/resume", summary="Resume a paused monitor",
+             responses=WRITE)
 def resume_monitor(runtime: RuntimeDep, owner: Writer, uuid: Uuid) -> MonitorOut:
     return _set_paused(runtime, uuid, False)

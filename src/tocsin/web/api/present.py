@@ -8,13 +8,11 @@ it in one call to ``checks.uptime.uptime_many`` (which reads rollups).
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import import_module
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tocsin.checks import heartbeat_spec
+from tocsin.checks import heartbeat_spec, uptime
 from tocsin.checks.monitors import spec_of
 from tocsin.store.schema import projects
 from tocsin.web.api.models import MonitorOut, Uptime
@@ -27,17 +25,6 @@ _HEARTBEAT_FIELDS = (
     "last_ping_at", "last_start_at", "last_run_duration_s", "late_at", "deadline_at",
     "n_pings",
 )
-WINDOWS = ("24h", "7d", "30d", "90d")
-
-
-def history_module() -> ModuleType | None:
-    """``tocsin.checks.uptime`` when installed in this build, else None."""
-    try:
-        return import_module("tocsin.checks.uptime")
-    except ModuleNotFoundError as exc:
-        if exc.name != "tocsin.checks.uptime":
-            raise
-        return None
 
 
 def document_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -45,22 +32,20 @@ def document_of(row: dict[str, Any]) -> dict[str, Any]:
     return {"project": row["project"]} | spec_of(row).as_document()
 
 
-def uptime_model(values: dict[str, float | None] | None) -> Uptime | None:
-    if values is None:
-        return None
-    return Uptime.model_validate({w: values.get(w) for w in WINDOWS})
+def uptime_model(values: dict[str, float | None]) -> Uptime:
+    return Uptime.model_validate({w: values.get(w) for w in uptime.WINDOWS})
 
 
 def monitor_out(
     row: dict[str, Any], *, base_url: str, ping_key: str | None,
-    uptime: dict[str, float | None] | None,
+    shares: dict[str, float | None],
 ) -> MonitorOut:
     fields: dict[str, Any] = {
         "uuid": row["uuid"], "name": row["name"], "slug": row["slug"], "kind": row["kind"],
         "project": row["project"], "spec": document_of(row), "paused": bool(row["paused"]),
         "tags": list(row["tags"] or []), "description": row["description"] or "",
         "source": row["source"], "created_at": row["created_at"],
-        "updated_at": row["updated_at"], "uptime": uptime_model(uptime),
+        "updated_at": row["updated_at"], "uptime": uptime_model(shares),
     }
     fields.update({name: row[name] for name in _STATE_FIELDS})
     if row["kind"] == heartbeat_spec.KIND:
@@ -82,24 +67,13 @@ def ping_keys(conn: Connection, rows: list[dict[str, Any]]) -> dict[int, str]:
     return {int(pid): str(key) for pid, key in found}
 
 
-def uptimes(
-    conn: Connection, rows: list[dict[str, Any]], *, now: datetime,
-) -> dict[int, dict[str, float | None]] | None:
-    history = history_module()
-    if history is None or not rows:
-        return None
-    result: dict[int, dict[str, float | None]] = history.uptime_many(
-        conn, [r["id"] for r in rows], now=now)
-    return result
-
-
 def monitors_out(
     conn: Connection, rows: list[dict[str, Any]], *, base_url: str, now: datetime,
 ) -> list[MonitorOut]:
     keys = ping_keys(conn, rows)
-    by_id = uptimes(conn, rows, now=now)
+    by_id = uptime.uptime_many(conn, [r["id"] for r in rows], now=now) if rows else {}
     return [
         monitor_out(row, base_url=base_url, ping_key=keys.get(row["project_id"]),
-                    uptime=None if by_id is None else by_id.get(row["id"], {}))
+                    shares=by_id.get(row["id"], {}))
         for row in rows
     ]

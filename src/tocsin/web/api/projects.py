@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tocsin.accounts import projects
 from tocsin.accounts.projects import Project
-from tocsin.web.api.auth import Reader, RuntimeDep, Writer
+from tocsin.web.api.auth import WRITE, Reader, RuntimeDep, Writer
 from tocsin.web.api.errors import ApiError
 from tocsin.web.api.models import ErrorOut, ProjectIn, ProjectList, ProjectOut
 
@@ -26,7 +26,8 @@ def list_projects(runtime: RuntimeDep, owner: Reader) -> ProjectList:
 
 
 @router.post("/projects", status_code=201, summary="Create a project",
-             responses={409: {"model": ErrorOut, "description": "The slug is taken."}})
+             responses=WRITE | {409: {"model": ErrorOut,
+                                      "description": "The slug is taken."}})
 def create_project(runtime: RuntimeDep, owner: Writer, body: ProjectIn) -> ProjectOut:
     taken = ApiError(409, f"A project with slug {body.slug!r} already exists.",
                      fields=[(("body", "slug"), "already in use")])

@@ -33,6 +33,7 @@ Path = tuple[str | int, ...]
 # against 6.5 s on the 2-core test machine); both give the same marks.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 # Aliases can expand a small file into a huge one ("billion laughs"); a real
 # tocsin.yaml with 10,000 monitors of 20 fields stays well below this.
 MAX_VALUES = 1_000_000
@@ -215,11 +216,14 @@ class _Builder:
         return None  # pragma: no cover
 
     def scalar(self, node: ScalarNode, path: Path) -> Any:
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except yaml.MarkedYAMLError as exc:
-            self.problems.append(_marked(self.filename, exc))
-            return None
+        if node.tag == _STR_TAG:  # most values: no constructor needed (2x faster)
+            value: Any = node.value
+        else:
+            try:
+                value = self.loader.construct_object(node, deep=True)
+            except yaml.MarkedYAMLError as exc:
+                self.problems.append(_marked(self.filename, exc))
+                return None
         if isinstance(value, str) and "$" in value:
             return self.substitute(value, node, path)
         return value
@@ -288,6 +292,8 @@ class _Builder:
 
     def key(self, node: Node, *, report: bool = True) -> str | int | None:
         # Keys are names, never substituted: only values come from the environment.
+        if isinstance(node, ScalarNode) and node.tag == _STR_TAG:
+            return str(node.value)
         if isinstance(node, ScalarNode):
             try:
                 value = self.loader.construct_object(node, deep=True)

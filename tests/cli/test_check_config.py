@@ -106,6 +106,15 @@ def test_it_reports_a_syntax_error_with_its_column(env: dict[str, str], tmp_path
     assert first.startswith(f"{path}:4:1: ") and "quoted scalar" in first
 
 
+@pytest.mark.parametrize("version", ["1.0", "true", '"1"', "2"])
+def test_it_reads_only_version_1(version: str, env: dict[str, str], tmp_path: Path) -> None:
+    path = write(tmp_path / "tocsin.yaml", f"version: {version}\n")
+    result = tocsin(env, "check-config", str(path))
+    assert result.exit_code == 3
+    assert f"{path}:1: version: this version of Tocsin reads version 1 files" in result.stderr
+    assert tocsin(env, "check-config", str(write(path, "version: 1\n"))).exit_code == 0
+
+
 def test_it_accepts_an_empty_file(env: dict[str, str], tmp_path: Path) -> None:
     path = write(tmp_path / "tocsin.yaml", "# nothing yet\n")
     result = tocsin(env, "check-config", str(path))

@@ -126,7 +126,7 @@ class _Reader:
                 self.problem((key,), "not supported by this version of Tocsin (it reads "
                              "version, projects, monitors and heartbeats; channels, alert "
                              "rules and status pages come in a later version)")
-        if "version" in data and data["version"] != 1:
+        if "version" in data and (type(data["version"]) is not int or data["version"] != 1):
             self.problem(("version",), "this version of Tocsin reads version 1 files")
         self.projects(self._list("projects"))
         for section in ("monitors", "heartbeats"):

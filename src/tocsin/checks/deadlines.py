@@ -41,11 +41,11 @@ class Schedule:
 
 def expected_after(schedule: Schedule, last: datetime) -> datetime:
     """When the next ping is due after one at ``last`` (before grace)."""
-    settings = heartbeat_spec.Settings.model_construct(
-        period=None if schedule.cron else schedule.period_s, schedule=schedule.cron,
-        tz=schedule.tz, grace=schedule.grace_s)
-    if schedule.cron is None or schedule.tz == "UTC" or _runs_hourly(schedule.cron):
-        return heartbeat_spec.next_expected(settings, last)
+    if schedule.cron is None:  # the hot path: no settings object per ping
+        return last + timedelta(seconds=schedule.period_s)
+    if schedule.tz == "UTC" or _runs_hourly(schedule.cron):
+        return heartbeat_spec.next_expected(heartbeat_spec.Settings.model_construct(
+            period=None, schedule=schedule.cron, tz=schedule.tz, grace=schedule.grace_s), last)
     return _next_wall_time(schedule.cron, ZoneInfo(schedule.tz), last)
 
 

@@ -14,17 +14,21 @@ much log to send (Healthchecks' http_api.md).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from functools import lru_cache, partial
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from sqlalchemy import Connection
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from tocsin.checks import heartbeats
+from tocsin.checks.heartbeats import Recorded
 from tocsin.store.runtime import Runtime
-from tocsin.store.writer import WriterStopped
+from tocsin.store.writer import BatchWriter, WriterStopped
 
 log = logging.getLogger(__name__)
 
@@ -69,55 +73,154 @@ def parse_path(path: str) -> tuple[heartbeats.Lookup, str, int | None]:
     raise BadPing(404, "not found")
 
 
-async def read_body(request: Request, limit: int) -> tuple[bytes, int, bool]:
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, int, bool]:
     """(the first ``limit`` bytes, the body's whole size, whether it was all read)."""
-    kept = bytearray()
+    kept = b""
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return kept, size, True
+        chunk = message.get("body", b"")
         size += len(chunk)
         if len(kept) < limit:
             kept += chunk[: limit - len(kept)]
+        if not message.get("more_body", False):
+            return kept, size, True
         if size > limit + DRAIN_LIMIT:
-            return bytes(kept), size, False
-    return bytes(kept), size, True
+            return kept, size, False
 
 
-async def ping(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    limit = runtime.config.ping_body_limit
-    headers = {"Ping-Body-Limit": str(limit), "Access-Control-Allow-Origin": "*"}
-    try:
-        lookup, kind, exit_status = parse_path(request.path_params["path"])
-        rid = request.query_params.get("rid") or None
-        if rid is not None and len(rid) > MAX_RID:
-            raise BadPing(400, f"rid must be at most {MAX_RID} characters")
-    except BadPing as exc:
-        return PlainTextResponse(exc.message, exc.status, headers=headers)
-    body, size, drained = await read_body(request, limit)
-    if not drained:
-        headers["Connection"] = "close"
-    now = runtime.clock.now()
-    client = request.client
-    user_agent = request.headers.get("user-agent")
+class PingBatcher:
+    """Pings that arrive in the same turn of the event loop are written as one
+    item of the batched writer (``heartbeats.record_pings``: three statements
+    for the lot instead of three per ping, and one savepoint), and each request
+    waits for its own outcome. At a 200-connection burst this is what takes a
+    ping from ~1 ms of CPU to a fraction of it.
+    """
 
-    def write(conn: Any) -> heartbeats.Recorded | None:
-        return heartbeats.record_ping(
-            conn, lookup, kind, now=now, exit_status=exit_status, rid=rid, body=body,
-            body_size=size, method=request.method, user_agent=user_agent,
-            remote_addr=client.host if client else None)
+    def __init__(self) -> None:
+        self._pending: list[tuple[heartbeats.Ping, asyncio.Future[Any]]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    try:
-        recorded = await runtime.writer.run(write)
-    except WriterStopped:
-        return PlainTextResponse("shutting down, try again", 503, headers=headers)
-    except Exception:
-        log.exception("could not store a ping")
-        return PlainTextResponse("could not store the ping, try again", 503, headers=headers)
-    if recorded is None:
-        return PlainTextResponse("not found", 404, headers=headers)
-    return PlainTextResponse("OK", headers=headers)
+    async def record(self, writer: BatchWriter, ping: heartbeats.Ping) -> Recorded | None:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Recorded | None] = loop.create_future()
+        if not self._pending:
+            # Runs after the handlers already scheduled in this turn have added
+            # their pings: everything that arrived together goes together.
+            loop.call_soon(self._flush, writer)
+        self._pending.append((ping, future))
+        return await future
+
+    def _flush(self, writer: BatchWriter) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._write(writer, batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _write(
+        self, writer: BatchWriter, batch: list[tuple[heartbeats.Ping, asyncio.Future[Any]]]
+    ) -> None:
+        pings = [p for p, _ in batch]
+        outcomes: list[Any]
+        try:
+            outcomes = await writer.run(lambda conn: heartbeats.record_pings(conn, pings))
+        except WriterStopped as exc:
+            outcomes = [exc] * len(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                outcomes = [exc]
+            else:  # one bad ping must not fail the others: write each on its own
+                outcomes = await asyncio.gather(
+                    *(writer.run(partial(_record_one, ping=p)) for p in pings),
+                    return_exceptions=True)
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():  # the client went away; its ping is stored anyway
+                continue
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+
+def _record_one(conn: Connection, *, ping: heartbeats.Ping) -> Recorded | None:
+    return heartbeats.record_pings(conn, [ping])[0]
+
+
+def _rid(query_string: bytes) -> str | None:
+    if b"rid=" not in query_string:  # the common case: no parsing at all
+        return None
+    for key, value in parse_qsl(query_string.decode("latin-1")):
+        if key == "rid":
+            if len(value) > MAX_RID:
+                raise BadPing(400, f"rid must be at most {MAX_RID} characters")
+            return value or None
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class PingEndpoint:
+    """The route's ASGI app. Raw ASGI rather than a Request/Response handler:
+    at thousands of pings a second the per-request objects are the cost."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime: Runtime = scope["app"].state.runtime
+        limit = runtime.config.ping_body_limit
+        try:
+            lookup, kind, exit_status = parse_path(scope["path_params"]["path"])
+            rid = _rid(scope["query_string"])
+        except BadPing as exc:
+            await _answer(send, exc.status, exc.message, limit)
+            return
+        body, size, drained = await read_body(receive, limit)
+        client = scope.get("client")
+        received = heartbeats.Ping(
+            lookup, kind, runtime.clock.now(), exit_status=exit_status, rid=rid, body=body,
+            body_size=size, method=scope["method"], user_agent=_header(scope, b"user-agent"),
+            remote_addr=client[0] if client else None)
+        try:
+            recorded = await scope["app"].state.ping_batcher.record(runtime.writer, received)
+        except WriterStopped:
+            await _answer(send, 503, "shutting down, try again", limit)
+            return
+        except Exception:
+            log.exception("could not store a ping")
+            await _answer(send, 503, "could not store the ping, try again", limit)
+            return
+        if recorded is None:
+            await _answer(send, 404, "not found", limit, close=not drained)
+        else:
+            await _answer(send, 200, "OK", limit, close=not drained)
+
+
+@lru_cache(maxsize=64)
+def _headers(length: int, limit: int, close: bool) -> tuple[tuple[bytes, bytes], ...]:
+    headers = ((b"content-type", b"text/plain; charset=utf-8"),
+               (b"content-length", str(length).encode()),
+               (b"ping-body-limit", str(limit).encode()),
+               (b"access-control-allow-origin", b"*"))
+    return (*headers, (b"connection", b"close")) if close else headers
+
+
+async def _answer(send: Send, status: int, text: str, limit: int, *, close: bool = False
+                  ) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                # a fresh list: middleware may add headers to it in place
+                "headers": list(_headers(len(body), limit, close))})
+    await send({"type": "http.response.body", "body": body})
 
 
 def mount(app: Any) -> None:
-    app.router.routes.append(
-        Route("/ping/{path:path}", ping, methods=["GET", "POST", "HEAD"], name="ping"))
+    app.state.ping_batcher = PingBatcher()
+    # First in the router: the busiest route should not be matched after
+    # every API route's pattern has been tried.
+    app.router.routes.insert(0, Route("/ping/{path:path}", PingEndpoint(),
+                                      methods=["GET", "POST", "HEAD"], name="ping"))

@@ -130,11 +130,6 @@ def test_it_ignores_fields_a_heartbeat_does_not_use(db: Database, clock: FakeClo
     assert len(todo.unchanged) == 1
 
 
-def test_it_compares_whole_second_intervals_as_stored(db: Database, clock: FakeClock) -> None:
-    _apply(db, clock, [_tcp("Database", interval="30.5s")])
-    assert len(_apply(db, clock, [_tcp("Database", interval="30.5s")]).unchanged) == 1
-
-
 def test_it_refuses_two_specs_with_one_project_and_slug(db: Database) -> None:
     with db.read() as conn, pytest.raises(ValueError):
         plan(conn, [_tcp("Database"), _tcp("Database", port=1)], [], prune=False)

@@ -78,7 +78,7 @@ def test_it_updates_what_changed(env: dict[str, str], database_url: str,
     assert result.output == "Applied: 0 created, 2 updated, 1 unchanged, 0 deleted\n"
     stored = monitors_in(database_url)
     assert stored[("shop", "shop-database-port")]["port"] == 6432
-    assert stored[("shop", "nightly-database-backup")]["grace"] == 7200
+    assert stored[("shop", "nightly-database-backup")]["grace"] == "2h"
 
 
 def test_it_shows_a_dry_run_and_changes_nothing(env: dict[str, str], database_url: str,
@@ -223,9 +223,9 @@ def test_it_exits_3_for_a_missing_file(env: dict[str, str], tmp_path: Path) -> N
 def test_it_applies_the_example_file(env: dict[str, str], database_url: str) -> None:
     first = tocsin(env, "apply", str(EXAMPLE))
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("Applied: 12 created, 0 updated, 0 unchanged")
+    assert first.output.startswith("Applied: 13 created, 0 updated, 0 unchanged")
     again = tocsin(env, "apply", str(EXAMPLE))
-    assert again.output == "Applied: 0 created, 0 updated, 12 unchanged, 0 deleted\n"
+    assert again.output == "Applied: 0 created, 0 updated, 13 unchanged, 0 deleted\n"
     stored = monitors_in(database_url)
     active = sorted(key for key, doc in stored.items() if not doc.get("paused"))
     assert active == [("shop", "nightly-database-backup"), ("shop", "queue-worker-alive"),

@@ -25,7 +25,7 @@ def test_it_accepts_the_example_and_counts_what_it_declares(env: dict[str, str],
     result = tocsin(env, "check-config", str(EXAMPLE))
     assert result.exit_code == 0, result.output
     assert result.output == ("Settings: OK\n"
-                             f"{EXAMPLE}: OK (2 projects, 10 monitors, 2 heartbeats)\n")
+                             f"{EXAMPLE}: OK (2 projects, 11 monitors, 2 heartbeats)\n")
     assert not (tmp_path / "data").exists()
 
 

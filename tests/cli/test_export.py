@@ -81,7 +81,7 @@ def test_it_applies_back_to_the_same_database_without_changes(
     path = write(tmp_path / "exported.yaml", _export(env))
     result = tocsin(env, "apply", str(path))
     assert result.exit_code == 0, result.output
-    assert result.output == "Applied: 0 created, 0 updated, 15 unchanged, 0 deleted\n"
+    assert result.output == "Applied: 0 created, 0 updated, 16 unchanged, 0 deleted\n"
     assert monitors_in(database_url) == before
 
 
@@ -96,7 +96,7 @@ def test_it_reproduces_the_same_monitors_on_a_fresh_database(
     assert monitors_in(database_url) == {}
     result = tocsin(env, "apply", str(write(tmp_path / "exported.yaml", exported)))
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Applied: 15 created, 0 updated, 0 unchanged")
+    assert result.output.startswith("Applied: 16 created, 0 updated, 0 unchanged")
     after = monitors_in(database_url)
     # Everything comes back as declared; what the API made is now owned by the file.
     assert {k: {**v, "source": "-"} for k, v in after.items()} == {

@@ -47,6 +47,8 @@ class Common(BaseModel):
         seconds = parse_duration(value)
         if not MIN_INTERVAL_S <= seconds <= MAX_INTERVAL_S:
             raise ValueError("interval must be between 10s and 24h")
+        if seconds != int(seconds):
+            raise ValueError("interval must be a whole number of seconds")
         return seconds
 
     @field_validator("timeout", mode="before")
@@ -101,7 +103,12 @@ class MonitorSpec:
             doc["tags"] = list(self.tags)
         if self.description:
             doc["description"] = self.description
-        doc.update(self.settings)
+        settings = dict(self.settings)
+        if self.kind == heartbeat_spec.KIND:
+            for key in ("period", "grace"):
+                if isinstance(settings.get(key), int | float):
+                    settings[key] = format_duration(settings[key])
+        doc.update(settings)
         return doc
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -39,3 +42,11 @@ def format_duration(seconds: float) -> str:
         if whole and whole % size == 0:
             return f"{whole // size}{unit}"
     return f"{whole}s"
+
+
+def _coerce(value: object) -> object:
+    return parse_duration(value) if isinstance(value, str | int | float) else value
+
+
+Seconds = Annotated[float, BeforeValidator(_coerce)]
+"""A pydantic field type for durations: accepts 2, 2.5, "2s", "1m30s"."""

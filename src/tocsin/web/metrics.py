@@ -37,7 +37,7 @@ _LABELS = ["monitor", "project", "kind", "instance", "job"]
 
 
 def _instance(kind: str, settings: dict[str, Any]) -> str:
-    for key in ("url", "host", "name"):
+    for key in ("url", "host", "hostname"):
         if key in settings:
             value = str(settings[key])
             port = settings.get("port")

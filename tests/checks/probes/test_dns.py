@@ -84,7 +84,7 @@ def resolver() -> Iterator[str]:
 
 
 def check(resolver: str, name: str, timeout: float = 2.0, **settings: object) -> ProbeResult:
-    model = dns_probe.Settings.model_validate({"name": name, "resolver": resolver, **settings})
+    model = dns_probe.Settings.model_validate({"hostname": name, "resolver": resolver, **settings})
     return asyncio.run(dns_probe.probe(model, timeout=timeout))
 
 
@@ -183,20 +183,20 @@ def test_it_reports_a_protocol_error_when_the_answer_is_garbage() -> None:
     "resolver", ["127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1", "2001:db8::1"]
 )
 def test_settings_accept_a_resolver_address(resolver: str) -> None:
-    dns_probe.Settings(name="example.com", resolver=resolver)
+    dns_probe.Settings(hostname="example.com", resolver=resolver)
 
 
 @pytest.mark.parametrize("resolver", ["dns.google", "127.0.0.1:0", "127.0.0.1:x", "[::1]:70000"])
 def test_settings_reject_a_resolver_that_is_not_an_address(resolver: str) -> None:
     with pytest.raises(ValidationError):
-        dns_probe.Settings(name="example.com", resolver=resolver)
+        dns_probe.Settings(hostname="example.com", resolver=resolver)
 
 
 def test_settings_reject_an_unknown_record_type() -> None:
     with pytest.raises(ValidationError):
-        dns_probe.Settings.model_validate({"name": "example.com", "record_type": "HINFO"})
+        dns_probe.Settings.model_validate({"hostname": "example.com", "record_type": "HINFO"})
 
 
 def test_settings_reject_values_with_an_rcode_that_has_no_answer() -> None:
     with pytest.raises(ValidationError):
-        dns_probe.Settings(name="example.com", expect=["1.2.3.4"], expect_rcode="NXDOMAIN")
+        dns_probe.Settings(hostname="example.com", expect=["1.2.3.4"], expect_rcode="NXDOMAIN")

@@ -112,7 +112,7 @@ def test_it_accepts_a_merge_patch_content_type(client: Any, cast: Cast) -> None:
         f"/api/v1/monitors/{made['uuid']}", content=b'{"grace": "2h"}',
         headers={**cast.bob, "Content-Type": "application/merge-patch+json"})
     assert response.status_code == 200, response.text
-    assert response.json()["spec"]["grace"] == 7200.0
+    assert response.json()["spec"]["grace"] == "2h"
 
 
 def test_it_documents_every_route_in_docs_api_md(client: Any) -> None:

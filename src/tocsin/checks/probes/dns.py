@@ -36,7 +36,7 @@ RecordType = Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS", "SOA", "SRV", "CAA
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=253)
+    hostname: str = Field(min_length=1, max_length=253)
     record_type: RecordType = "A"
     resolver: str | None = None
     """``ip`` or ``ip:port`` (``[ipv6]:port``); None asks the system's first nameserver."""
@@ -44,7 +44,7 @@ class Settings(BaseModel):
     """Values that must all be in the answer; empty means any answer passes."""
     expect_rcode: str = "NOERROR"
 
-    @field_validator("name")
+    @field_validator("hostname")
     @classmethod
     def _name_is_a_dns_name(cls, value: str) -> str:
         if _is_ip(value):
@@ -128,7 +128,7 @@ def _normal(record_type: str, value: str) -> str:
 
 async def probe(settings: Settings, *, timeout: float) -> ProbeResult:
     start = time.monotonic()
-    name = settings.name
+    name = settings.hostname
     if settings.record_type == "PTR" and _is_ip(name):
         name = dns.reversename.from_address(name).to_text()
     query = dns.message.make_query(name, settings.record_type)
@@ -181,7 +181,7 @@ def _judge(
         records = [text(rdata) for rdata in answer or ()]
     details = {"records": records, "rcode": rcode, "resolver": server}
     timings = {"resolve": took}
-    what = f"{settings.record_type} {settings.name}"
+    what = f"{settings.record_type} {settings.hostname}"
 
     def fail(message: str) -> ProbeResult:
         return ProbeResult.failure(Reason.RECORD, message, took, timings=timings, details=details)

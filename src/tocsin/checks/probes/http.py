@@ -23,6 +23,7 @@ from tocsin.checks.probes.dial import CertificateFailure, ProbeFailure, Waterfal
 from tocsin.checks.probes.httpclient import Response, exchange, parse_target
 from tocsin.checks.probes.jsonpath import JsonAssertion
 from tocsin.checks.probes.tlsinfo import CertInfo, client_context, peer_chain, session_details
+from tocsin.lib.durations import Seconds
 
 KIND = "http"
 
@@ -53,8 +54,8 @@ class Settings(BaseModel):
     keyword: str | None = Field(default=None, min_length=1)
     keyword_absent: StrictBool = False
     json_path: list[JsonAssertion] = Field(default_factory=list)
-    max_response_time: float | None = Field(default=None, gt=0)
-    degraded_response_time: float | None = Field(default=None, gt=0)
+    max_response_time: Seconds | None = Field(default=None, gt=0)
+    degraded_response_time: Seconds | None = Field(default=None, gt=0)
     follow_redirects: StrictBool = True
     # Uptime Kuma's default; real sites rarely need more than 3.
     max_redirects: int = Field(default=10, ge=0, le=50)

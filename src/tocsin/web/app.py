@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 import tocsin
 from tocsin.store.runtime import Runtime
-from tocsin.web import health
+from tocsin.web import api, health, metrics, ping, setup
 
 
 def create_app(
@@ -43,20 +43,6 @@ def create_app(
     app.state.runtime = runtime
     app.add_route("/health", health.health, methods=["GET", "HEAD"])
     app.add_route("/ready", health.ready, methods=["GET", "HEAD"])
-    _mount_optional(app)
+    for routes in (setup, ping, metrics, api):
+        routes.mount(app)
     return app
-
-
-def _mount_optional(app: FastAPI) -> None:
-    """Attach the route groups; each module exposes ``mount(app)``."""
-    from importlib import import_module
-
-    for name in ("tocsin.web.setup", "tocsin.web.ping", "tocsin.web.metrics",
-                 "tocsin.web.api"):
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.mount(app)

@@ -20,3 +20,13 @@ def test_every_setting_is_documented() -> None:
 def test_the_cli_reference_matches_the_commands() -> None:
     assert (DOCS / "cli.md").read_text() == reference.render(), (
         "regenerate with: python -m tocsin.cli.reference > docs/cli.md")
+
+
+def test_every_api_route_is_documented(sqlite_runtime: object) -> None:
+    from tocsin.web.app import create_app
+
+    schema = create_app(sqlite_runtime).openapi()  # type: ignore[arg-type]
+    text = (DOCS / "api.md").read_text()
+    missing = [path for path in schema["paths"] if f"`{path}`" not in text
+               and f" {path}" not in text]
+    assert schema["paths"] and missing == []

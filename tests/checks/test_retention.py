@@ -149,3 +149,19 @@ def test_it_lets_result_writes_through_while_it_prunes(sqlite_db: Database) -> N
     assert len(batches) == 41
     during = [t for t in written if batches[0] < t < batches[-1]]
     assert len(during) >= 10, "the writer was shut out while retention ran"
+
+
+def test_it_deletes_rollups_a_few_buckets_at_a_time(db: Database) -> None:
+    with db.write() as conn:
+        ids = [add_monitor(conn, f"m{i}") for i in range(3)]
+        for minute in range(10):
+            for mid in ids:
+                _rollup(conn, mid, "m", NOW - 4 * D - minute * M)
+        _rollup(conn, ids[0], "m", NOW - 3 * D)
+    with StatementCounter(db) as counter:
+        deleted = prune(db, now=NOW, batch=4, pause=0)
+    assert deleted["rollups_m"] == 30
+    batches = [s for s in counter.statements if s.startswith("DELETE FROM rollups")]
+    # 4 rows reach into a second bucket, so 6 go at a time: 6 x 5, then an empty check
+    assert len(batches) == 6 + 2  # and one each for hours and days
+    assert _count(db, rollups_table) == 1

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, select, tuple_
+from sqlalchemy import Delete, and_, delete, func, select
 
 from tocsin.checks.rollups import read_watermark
 from tocsin.config import Config
@@ -61,39 +61,48 @@ def prune(
         raw_cutoff = min(raw_cutoff, watermark)
     expired_pings = now - timedelta(days=keep.results_days)
     expired_changes = now - timedelta(days=keep.day_rollup_days)
-    plans: dict[str, tuple[Any, Any, Select[Any]]] = {
-        "results": _by_id(results, results.c.at < raw_cutoff, results.c.at),
-        "pings": _by_id(pings, pings.c.at < expired_pings, pings.c.at),
+    plans: dict[str, Delete] = {
+        "results": _by_id(results, results.c.at < raw_cutoff, results.c.at, batch),
+        "pings": _by_id(pings, pings.c.at < expired_pings, pings.c.at, batch),
         "state_changes": _by_id(state_changes, state_changes.c.at < expired_changes,
-                                state_changes.c.id),
-        "signals": _by_id(signals, signals.c.done_at < now - SIGNALS_KEPT, signals.c.done_at),
+                                state_changes.c.id, batch),
+        "signals": _by_id(signals, signals.c.done_at < now - SIGNALS_KEPT,
+                          signals.c.done_at, batch),
     }
-    key = tuple_(rollups.c.monitor_id, rollups.c.resolution, rollups.c.bucket)
     for resolution, days in (("m", keep.minute_rollup_days), ("h", keep.hour_rollup_days),
                              ("d", keep.day_rollup_days)):
-        plans[f"rollups_{resolution}"] = (rollups, key, select(
-            rollups.c.monitor_id, rollups.c.resolution, rollups.c.bucket).where(
-            rollups.c.resolution == resolution,
-            rollups.c.bucket < now - timedelta(days=days)).order_by(rollups.c.bucket))
-    deleted: dict[str, int] = {}
-    for name, (table, column, chooser) in plans.items():
-        deleted[name] = _drain(db, table, column, chooser.limit(batch), batch, pause,
-                               keep_going)
-    return deleted
+        plans[f"rollups_{resolution}"] = _by_bucket(
+            resolution, now - timedelta(days=days), batch)
+    return {name: _drain(db, stmt, batch, pause, keep_going) for name, stmt in plans.items()}
 
 
-def _by_id(table: Any, expired: Any, order: Any) -> tuple[Any, Any, Select[Any]]:
+def _by_id(table: Any, expired: Any, order: Any, batch: int) -> Delete:
     # ordering by the indexed time column (or by id where ids follow time) lets
     # the engine stop after ``batch`` matches instead of scanning the table.
-    return table, table.c.id, select(table.c.id).where(expired).order_by(order)
+    chosen = select(table.c.id).where(expired).order_by(order).limit(batch)
+    return delete(table).where(table.c.id.in_(chosen))
 
 
-def _drain(db: Database, table: Any, key: Any, chooser: Select[Any], batch: int,
-           pause: float, keep_going: Callable[[], bool]) -> int:
+def _by_bucket(resolution: str, cutoff: datetime, batch: int) -> Delete:
+    """Rollups up to the bucket of the ``batch``-th expired row, oldest first.
+
+    Rollups have a composite key, and ``(a, b, c) IN (subquery)`` makes SQLite
+    walk every row of each monitor named. Every monitor shares the same bucket
+    starts, so a bucket bound is a plain range on (resolution, bucket) instead;
+    a batch may run over by the rows of that last bucket (one per monitor).
+    """
+    expired = and_(rollups.c.resolution == resolution, rollups.c.bucket < cutoff)
+    bound = (select(rollups.c.bucket).where(expired).order_by(rollups.c.bucket)
+             .offset(batch - 1).limit(1).scalar_subquery())
+    return delete(rollups).where(expired, rollups.c.bucket <= func.coalesce(bound, cutoff))
+
+
+def _drain(db: Database, stmt: Delete, batch: int, pause: float,
+           keep_going: Callable[[], bool]) -> int:
     total = 0
     while keep_going():
         with db.write() as conn:
-            n = conn.execute(delete(table).where(key.in_(chooser))).rowcount
+            n = conn.execute(stmt).rowcount
         total += n
         if n < batch:
             break

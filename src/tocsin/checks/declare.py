@@ -152,8 +152,7 @@ def execute(conn: Connection, todo: Plan, *, now: datetime) -> None:
             monitor_store.update_spec(conn, change.uuid, change.new, now=now)
         except SpecError as exc:
             raise ApplyConflict(change.new.project, change.new.slug, str(exc)) from exc
-    for spec in todo.create:
-        try:
-            monitor_store.create(conn, spec, now=now, source=SOURCE)
-        except SpecError as exc:
-            raise ApplyConflict(spec.project, spec.slug, str(exc)) from exc
+    try:
+        monitor_store.create_many(conn, list(todo.create), now=now, source=SOURCE)
+    except monitor_store.SlugTaken as exc:
+        raise ApplyConflict(exc.project, exc.slug, str(exc)) from exc

@@ -31,6 +31,12 @@ class NotFound(LookupError):
     pass
 
 
+class SlugTaken(SpecError):
+    def __init__(self, project: str, slug: str, message: str) -> None:
+        self.project, self.slug = project, slug
+        super().__init__([(("slug",), message)])
+
+
 def phase_offset(monitor_uuid: str, interval: float) -> float:
     digest = int(hashlib.blake2b(monitor_uuid.encode(), digest_size=8).hexdigest(), 16)
     span = max(1.0, min(interval, MAX_FIRST_DELAY_S))
@@ -54,26 +60,56 @@ def _spec_columns(spec: MonitorSpec) -> dict[str, Any]:
 def create(
     conn: Connection, spec: MonitorSpec, *, now: datetime, source: str = "api"
 ) -> dict[str, Any]:
-    project = ensure_project(conn, spec.project, None, now=now)
-    if conn.execute(
-        select(monitors.c.id).where(
-            monitors.c.project_id == project.id, monitors.c.slug == spec.slug
-        )
-    ).first():
-        raise SpecError([(("slug",), f"a monitor {spec.slug!r} already exists in "
-                          f"project {spec.project!r}")])
-    monitor_uuid = str(uuidlib.uuid4())
-    next_run = None
-    if spec.kind != heartbeat_spec.KIND:
-        next_run = now + timedelta(seconds=phase_offset(monitor_uuid, spec.interval))
-    conn.execute(
-        monitors.insert().values(
-            uuid=monitor_uuid, project_id=project.id, source=source, created_at=now,
-            updated_at=now, status="paused" if spec.paused else "new", status_since=now,
-            next_run_at=next_run, **_spec_columns(spec),
-        )
-    )
+    (monitor_uuid,) = create_many(conn, [spec], now=now, source=source)
     return get(conn, monitor_uuid)
+
+
+# Rows per INSERT and per IN (...) list: far below SQLite's variable limit.
+_CHUNK = 500
+
+
+def create_many(
+    conn: Connection, specs: list[MonitorSpec], *, now: datetime, source: str = "api"
+) -> list[str]:
+    """Create monitors in bulk (one INSERT per chunk); return their uuids.
+
+    Raises SpecError when a (project, slug) exists already or repeats."""
+    project_ids = {p: ensure_project(conn, p, None, now=now).id
+                   for p in sorted({s.project for s in specs})}
+    keys = [(project_ids[s.project], s.slug) for s in specs]
+    seen: set[tuple[int, str]] = set()
+    for spec, key in zip(specs, keys, strict=True):
+        if key in seen:
+            raise SlugTaken(spec.project, spec.slug, f"slug {spec.slug!r} is given twice "
+                            f"in project {spec.project!r}")
+        seen.add(key)
+    for start in range(0, len(specs), _CHUNK):
+        chunk = specs[start:start + _CHUNK]
+        taken = conn.execute(select(monitors.c.slug, projects.c.slug).join(
+            projects, projects.c.id == monitors.c.project_id).where(
+            monitors.c.project_id.in_({project_ids[s.project] for s in chunk}),
+            monitors.c.slug.in_({s.slug for s in chunk}))).all()
+        wanted = {(s.slug, s.project) for s in chunk}
+        for slug, project in taken:
+            if (slug, project) in wanted:
+                raise SlugTaken(project, slug, f"a monitor {slug!r} already exists in "
+                                f"project {project!r}")
+    rows, uuids = [], []
+    for spec in specs:
+        monitor_uuid = str(uuidlib.uuid4())
+        uuids.append(monitor_uuid)
+        next_run = None
+        if spec.kind != heartbeat_spec.KIND:
+            next_run = now + timedelta(seconds=phase_offset(monitor_uuid, spec.interval))
+        rows.append({
+            "schedule": None, "tz": None, "grace_s": None, **_spec_columns(spec),
+            "uuid": monitor_uuid, "project_id": project_ids[spec.project], "source": source,
+            "created_at": now, "updated_at": now, "status_since": now,
+            "status": "paused" if spec.paused else "new", "next_run_at": next_run,
+        })
+    for start in range(0, len(rows), _CHUNK):
+        conn.execute(monitors.insert(), rows[start:start + _CHUNK])
+    return uuids
 
 
 def update_spec(

@@ -70,7 +70,7 @@ def _start_server(env: dict[str, str], port: int, profile: str | None
     command = [str(Path(sys.executable).with_name("tocsin")), "serve"]
     if profile:  # collapsed stacks of every thread, for flame graphs or grep
         command = [str(Path(sys.executable).with_name("py-spy")), "record", "--threads",
-                   "--idle", "-r", "250", "-f", "raw", "-o", profile, "--", *command]
+                   "-r", "250", "-f", "raw", "-o", profile, "--", *command]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
@@ -222,7 +222,8 @@ def _burst_wrk(port: int, uuids: list[str], opts: argparse.Namespace, work: Path
                                      "get": "true" if opts.get else "false"})
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(opts.connections), "-d", f"{opts.wrk_seconds:.0f}s",
-         "-s", str(script), f"http://127.0.0.1:{port}/"],
+         "-s", str(script), *(["-H", "Connection: close"] if opts.new_connections else []),
+         f"http://127.0.0.1:{port}/"],
         capture_output=True, text=True, timeout=opts.wrk_seconds + 60, check=True).stdout
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
     requests, errors, duration_us, p50, p99, worst = (float(x) for x in line.split()[1:])

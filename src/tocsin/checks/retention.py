@@ -8,8 +8,8 @@ clean-ups are known to cause false downtime alerts (uptime-kuma#2470).
 
 Each batch is ``DELETE ... WHERE key IN (SELECT key ... ORDER BY ... LIMIT n)``,
 which both SQLite and PostgreSQL run from an index. Raw results newer than the
-roll-up watermark are kept whatever their age, so a stalled roll-up never
-loses data it has not counted yet.
+roll-up watermark are kept whatever their age (all of them before the first
+roll-up), so a stalled roll-up never loses data it has not counted yet.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Delete, and_, delete, func, select
@@ -27,6 +27,7 @@ from tocsin.config import Config
 from tocsin.store.engine import Database
 from tocsin.store.schema import pings, results, rollups, signals, state_changes
 
+_BEFORE_ALL = datetime(1970, 1, 1, tzinfo=UTC)
 SIGNALS_KEPT = timedelta(days=7)
 """Done signals are only an audit trail for alerting; a week is plenty."""
 
@@ -54,11 +55,11 @@ def prune(
     False and the rest waits for the next run.
     """
     keep = retention or Retention()
-    raw_cutoff = now - timedelta(days=keep.results_days)
     with db.read() as conn:
         watermark = read_watermark(conn)
-    if watermark is not None:
-        raw_cutoff = min(raw_cutoff, watermark)
+    # No watermark: the roll-up has not started yet (a first start, an upgrade),
+    # and every raw result is still uncounted.
+    raw_cutoff = min(now - timedelta(days=keep.results_days), watermark or _BEFORE_ALL)
     expired_pings = now - timedelta(days=keep.results_days)
     expired_changes = now - timedelta(days=keep.day_rollup_days)
     plans: dict[str, Delete] = {

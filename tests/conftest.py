@@ -17,29 +17,30 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from services import require_service
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database
 from tocsin.store.migrate import migrate
 
 PG_URL = os.environ.get("TOCSIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_SERVICES = os.environ.get("TOCSIN_TEST_REQUIRE_SERVICES") == "1"
 
 
-def service_up(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
-def need_service(name: str, host: str, port: int) -> None:
-    if service_up(host, port):
-        return
-    message = f"{name} is not reachable on {host}:{port}"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + " (TOCSIN_TEST_REQUIRE_SERVICES=1)")
-    pytest.skip(message)
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """Accepts connections (the kernel does, from the backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    yield int(sock.getsockname()[1])
+    sock.close()
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def _pg_schema_url(schema: str) -> str:
 
 @pytest.fixture
 def pg_database_url() -> Iterator[str]:
-    need_service("PostgreSQL", "127.0.0.1", 5432)
+    require_service(5432, "PostgreSQL")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
     with admin.begin() as conn:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import struct
 import sys
@@ -11,46 +10,17 @@ from collections.abc import Iterator
 import pytest
 from pydantic import ValidationError
 
+from services import require_service
 from tocsin.checks.probes import postgres
 from tocsin.checks.probes.base import ProbeResult, Reason
 
 DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
-def require_service(port: int, name: str) -> None:
-    """Skip when the local service is down, unless CI demands it (then fail)."""
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError as exc:
-        message = f"{name} is not reachable on 127.0.0.1:{port} ({exc})"
-        if os.environ.get("TOCSIN_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(message + " and TOCSIN_TEST_REQUIRE_SERVICES=1")
-        pytest.skip(message)
-
-
 @pytest.fixture
 def server() -> str:
     require_service(5432, "PostgreSQL")
     return DSN
-
-
-@pytest.fixture
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """Accepts connections (the kernel does, from the backlog) and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    yield sock.getsockname()[1]
-    sock.close()
 
 
 @pytest.fixture

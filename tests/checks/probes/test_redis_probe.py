@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import sys
 import uuid
 from collections.abc import Iterator
@@ -10,21 +8,11 @@ from collections.abc import Iterator
 import pytest
 from pydantic import ValidationError
 
+from services import require_service
 from tocsin.checks.probes import redis as redis_probe
 from tocsin.checks.probes.base import ProbeResult, Reason
 
 URL = "redis://127.0.0.1:6379/0"
-
-
-def require_service(port: int, name: str) -> None:
-    """Skip when the local service is down, unless CI demands it (then fail)."""
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError as exc:
-        message = f"{name} is not reachable on 127.0.0.1:{port} ({exc})"
-        if os.environ.get("TOCSIN_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(message + " and TOCSIN_TEST_REQUIRE_SERVICES=1")
-        pytest.skip(message)
 
 
 @pytest.fixture
@@ -43,25 +31,6 @@ def key(server: str) -> Iterator[str]:
         client.set(name, "ready", ex=60)
         yield name
         client.delete(name)
-
-
-@pytest.fixture
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """Accepts connections (the kernel does, from the backlog) and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(8)
-    yield sock.getsockname()[1]
-    sock.close()
 
 
 def check(url: str, timeout: float = 5.0, **settings: object) -> ProbeResult:

@@ -22,15 +22,6 @@ def listening_port() -> Iterator[int]:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-@pytest.fixture
 def unanswered_port() -> Iterator[int]:
     """A port whose SYNs are dropped: Linux drops them once the accept queue is full."""
     server = socket.socket()

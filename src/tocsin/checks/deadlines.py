@@ -20,7 +20,7 @@ from croniter import croniter
 from sqlalchemy import Connection, func, or_, select, update
 
 from tocsin.checks import heartbeat_spec
-from tocsin.checks.monitors import record_change
+from tocsin.checks.changes import record_change
 from tocsin.lib.durations import format_duration
 from tocsin.store.schema import monitors
 

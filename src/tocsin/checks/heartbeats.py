@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from tocsin.checks import heartbeat_spec
+from tocsin.checks.changes import record_change
 from tocsin.checks.deadlines import Schedule, deadlines
-from tocsin.checks.monitors import record_change
 from tocsin.store.schema import monitors, pings, projects
 
 KINDS = ("success", "start", "fail", "log")

@@ -17,9 +17,10 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from tocsin.accounts.projects import Project, ensure_project
 from tocsin.checks import heartbeat_spec
+from tocsin.checks.changes import record_change
+from tocsin.checks.deadlines import Schedule, deadlines
 from tocsin.checks.spec import MonitorSpec, SpecError
-from tocsin.store import signals
-from tocsin.store.schema import monitors, projects, state_changes
+from tocsin.store.schema import monitors, projects
 
 # A new monitor's first check lands at a fixed phase inside its interval
 # (capped at 5 minutes), so thousands created at once do not all fire
@@ -139,8 +140,6 @@ def update_spec(
 
 def _reschedule_heartbeat(conn: Connection, row: dict[str, Any]) -> None:
     """A new period, schedule or grace applies from the last ping, not the next."""
-    from tocsin.checks.deadlines import Schedule, deadlines
-
     due = deadlines(Schedule.of(row), status=row["status"], last_ping_at=row["last_ping_at"],
                     last_start_at=row["last_start_at"])
     conn.execute(update(monitors).where(monitors.c.id == row["id"]).values(
@@ -159,25 +158,6 @@ def set_paused(conn: Connection, monitor_uuid: str, paused: bool, *, now: dateti
         record_change(conn, row, row["status"], new_status, reason=None,
                       cause="paused by a user" if paused else "resumed by a user", now=now)
     conn.execute(update(monitors).where(monitors.c.uuid == monitor_uuid).values(**values))
-
-
-def record_change(
-    conn: Connection, row: dict[str, Any], old: str, new: str, *, reason: str | None,
-    cause: str, now: datetime, extra: dict[str, Any] | None = None,
-) -> None:
-    """Write a state change and its signal in the caller's transaction."""
-    conn.execute(state_changes.insert().values(
-        monitor_id=row["id"], at=now, old_status=old, new_status=new, reason=reason,
-        cause=cause[:2000],
-    ))
-    payload = {
-        "monitor": row["uuid"], "name": row["name"], "kind": row["kind"],
-        "project_id": row["project_id"], "old_status": old, "new_status": new,
-        "reason": reason, "cause": cause[:2000], "at": now.isoformat(),
-        "tags": row.get("tags") or [],
-    } | (extra or {})
-    signals.append(conn, f"monitor.{new}", f"monitor:{row['uuid']}", payload, now=now,
-                   project_id=row["project_id"])
 
 
 def delete_monitor(conn: Connection, monitor_uuid: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from tocsin.checks.monitors import record_change
+from tocsin.checks.changes import record_change
 from tocsin.checks.probes.base import ProbeResult
 from tocsin.checks.state import RECHECK_AFTER_S, Counters, judge
 from tocsin.store.schema import monitors, results

@@ -78,11 +78,24 @@ def checks(db: Database, window: Window, n_monitors: int) -> dict[str, Any]:
             "max": round(drift[-1] if drift else 0.0, 4),
             "over_1s": sum(1 for d in drift if d > 1.0),
         },
+        "late_by_10s": _late_by_time(in_window, window),
         "starvation": _starvation(rows, window, n_monitors),
         "failures": len(failures),
         "failure_reasons": dict(reasons),
         "first_failure": failures[0].message if failures else None,
     }
+
+
+def _late_by_time(rows: Sequence[Any], window: Window) -> list[dict[str, Any]]:
+    """Per 10 s of the window: checks over 1 s late and the worst drift, so a
+    periodic stall (a housekeeping job) shows up with its period."""
+    buckets: defaultdict[int, list[float]] = defaultdict(list)
+    for r in rows:
+        if r.scheduled_at is not None:
+            buckets[int((r.at - window.start).total_seconds() // 10)].append(
+                (r.at - r.scheduled_at).total_seconds())
+    return [{"t": k * 10, "checks": len(v), "over_1s": sum(1 for d in v if d > 1.0),
+             "max_s": round(max(v), 3)} for k, v in sorted(buckets.items())]
 
 
 def _starvation(rows: Sequence[Any], window: Window, n_monitors: int) -> dict[str, Any]:

@@ -139,8 +139,10 @@ def py_spy(pid: int, out: str, seconds: float) -> subprocess.Popen[bytes] | None
     if not Path(tool).exists():
         print("py-spy not found: .venv/bin/pip install py-spy", file=sys.stderr)
         return None
-    # A .txt name gets collapsed stacks per thread (for grep and sort), else an SVG.
-    form = ["--format", "raw", "--threads", "--idle"] if out.endswith(".txt") else []
+    # FILE.txt: collapsed stacks per thread (grep, sort); FILE.json: speedscope,
+    # samples in time order (to see what a stall was); else a flame graph SVG.
+    form = {".txt": ["--format", "raw", "--threads", "--idle"],
+            ".json": ["--format", "speedscope", "--threads", "--idle"]}.get(Path(out).suffix, [])
     return subprocess.Popen([tool, "record", "-p", str(pid), "-o", out, "-d", str(int(seconds)),
                              "-r", "50", "--nonblocking", *form], stdout=subprocess.DEVNULL)
 
@@ -199,7 +201,7 @@ def main() -> None:
                         help="tocsin command (default: serve on SQLite, worker on PostgreSQL)")
     parser.add_argument("--json", type=Path, help="also write the report here")
     parser.add_argument("--py-spy", dest="py_spy",
-                        help="record the worker with py-spy: FILE.svg or FILE.txt (stacks)")
+                        help="record the worker with py-spy: FILE.svg, .txt or .json")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--serve-fallback", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -234,7 +236,7 @@ def main() -> None:
         log_path = work / "tocsin.log"
         proc = start_tocsin(mode, env, log_path)
         wait_alive(db, proc, log_path)
-        spy = py_spy(proc.pid, args.py_spy, args.seconds - warmup) if args.py_spy else None
+        spy = py_spy(proc.pid, args.py_spy, args.seconds) if args.py_spy else None
         try:
             marks = sample(psutil.Process(proc.pid), db, args.seconds, warmup,
                            server.processes())

@@ -150,8 +150,7 @@ def _recorder(target: Target, result: ProbeResult, at: datetime
               ) -> Callable[[Connection], str | None]:
     def write(conn: Connection) -> str | None:
         return record_result(conn, target.id, result, scheduled_at=at - timedelta(milliseconds=3),
-                             started_at=at, now=at + timedelta(seconds=result.duration),
-                             owner="bench")
+                             started_at=at, now=at + timedelta(seconds=result.duration))
 
     return write
 

@@ -49,7 +49,7 @@ class Outcome:
 
 def record_result(
     conn: Connection, monitor_id: int, result: ProbeResult, *, scheduled_at: datetime,
-    started_at: datetime, now: datetime, owner: str | None = None,
+    started_at: datetime, now: datetime,
 ) -> str | None:
     """Store a result; return the new status when it changed, else None."""
     return record_results(conn, [Outcome(monitor_id, result, scheduled_at, started_at, now)])[0]

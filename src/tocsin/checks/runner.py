@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -50,7 +49,6 @@ class ProbeRunner:
     def __init__(
         self, db: Database, writer: BatchWriter, clock: Clock, *, owner: str,
         concurrency: int = 500, host_concurrency: int = 16, tick: float = 0.1,
-        on_result: Callable[[DueCheck, ProbeResult], None] | None = None,
     ) -> None:
         self.db, self.writer, self.clock, self.owner = db, writer, clock, owner
         self.concurrency, self.tick = concurrency, tick
@@ -60,10 +58,7 @@ class ProbeRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         self._pending: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self.on_result = on_result
         self.lags: deque[float] = deque(maxlen=2000)
-        self.completed = 0
-        self.last_tick_at: datetime | None = None
 
     @property
     def in_flight(self) -> int:
@@ -81,7 +76,6 @@ class ProbeRunner:
 
     async def tick_once(self) -> int:
         """Claim what is due and start it; return how many started."""
-        self.last_tick_at = self.clock.now()
         free = self.concurrency - len(self._tasks)
         due = await asyncio.to_thread(
             claim_due, self.db, self.owner, now=self.clock.now(), limit=free)
@@ -117,9 +111,6 @@ class ProbeRunner:
         except Exception:
             log.exception("could not store the result of %s", check.name)
             return
-        self.completed += 1
-        if self.on_result is not None:
-            self.on_result(check, result)
 
     async def _record(self, outcome: Outcome) -> None:
         """Queue a result for the next batch and wait until it is committed."""

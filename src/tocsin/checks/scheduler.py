@@ -16,11 +16,12 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from tocsin.checks import heartbeat_spec
 from tocsin.checks.monitors import phase_offset
+from tocsin.checks.spec import MAX_TIMEOUT_S
 from tocsin.store.engine import Database
 from tocsin.store.schema import monitors
 
-# The lease outlives the probe's own deadline by this much, to cover queueing
-# and the write of the result.
+# The lease outlives the longest probe deadline by this much, to cover
+# queueing and the write of the result.
 LEASE_MARGIN_S = 30.0
 
 
@@ -55,7 +56,7 @@ def claim_due(db: Database, owner: str, *, now: datetime, limit: int) -> list[Du
         update(monitors)
         .where(monitors.c.id.in_(due.scalar_subquery()))
         .values(lease_owner=owner,
-                lease_until=now + timedelta(seconds=LEASE_MARGIN_S) + _max_timeout())
+                lease_until=now + timedelta(seconds=LEASE_MARGIN_S + MAX_TIMEOUT_S))
         .returning(monitors.c.id, monitors.c.uuid, monitors.c.name, monitors.c.kind,
                    monitors.c.settings, monitors.c.timeout_s, monitors.c.interval_s,
                    monitors.c.next_run_at)
@@ -70,10 +71,6 @@ def claim_due(db: Database, owner: str, *, now: datetime, limit: int) -> list[Du
     ]
     checks.sort(key=lambda c: c.scheduled_at)
     return checks
-
-
-def _max_timeout() -> timedelta:
-    return timedelta(seconds=300)
 
 
 # Checks late by less than this are simply run: a live worker is always a few

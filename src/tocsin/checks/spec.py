@@ -17,6 +17,7 @@ from tocsin.checks import heartbeat_spec
 from tocsin.lib.durations import parse_duration
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 10.0, 86400.0
+MAX_TIMEOUT_S = 300.0
 
 
 class SpecError(ValueError):
@@ -57,7 +58,7 @@ class Common(BaseModel):
         if value is None:
             return None
         seconds = parse_duration(value)
-        if not 0.1 <= seconds <= 300:
+        if not 0.1 <= seconds <= MAX_TIMEOUT_S:
             raise ValueError("timeout must be between 0.1s and 300s")
         return seconds
 

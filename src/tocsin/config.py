@@ -46,9 +46,9 @@ def _bool(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
-def _int(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        value = int(raw)
+def _number(convert: Callable[[str], float], lo: float, hi: float) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = convert(raw)
         if not lo <= value <= hi:
             raise ValueError(f"must be between {lo} and {hi}")
         return value
@@ -56,14 +56,12 @@ def _int(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
-def _float(lo: float, hi: float) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
-        value = float(raw)
-        if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
-        return value
+def _int(lo: int, hi: int) -> Callable[[str], Any]:
+    return _number(int, lo, hi)
 
-    return parse
+
+def _float(lo: float, hi: float) -> Callable[[str], Any]:
+    return _number(float, lo, hi)
 
 
 def _choice(*options: str) -> Callable[[str], str]:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tocsin.checks.probes.base import ProbeResult, Reason
-from tocsin.checks.probes.postgres import judge, one_line
+from tocsin.checks.probes.querying import driver_missing, judge, one_line
 
 KIND = "mysql"
 
@@ -45,11 +45,7 @@ async def probe(settings: Settings, *, timeout: float) -> ProbeResult:
     try:
         import pymysql
     except ImportError:
-        return ProbeResult.failure(
-            Reason.DRIVER_MISSING,
-            "the mysql probe needs pymysql: pip install 'tocsin[mysql]'",
-            time.monotonic() - start,
-        )
+        return driver_missing("mysql", "pymysql", start)
     progress = {"phase": "connecting"}
     try:
         async with asyncio.timeout(timeout):

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tocsin.checks.probes.base import ProbeResult, Reason
+from tocsin.checks.probes.querying import driver_missing, judge, one_line
 
 KIND = "postgres"
 
@@ -55,11 +56,7 @@ async def probe(settings: Settings, *, timeout: float) -> ProbeResult:
     try:
         import psycopg
     except ImportError:
-        return ProbeResult.failure(
-            Reason.DRIVER_MISSING,
-            "the postgres probe needs psycopg: pip install 'tocsin[postgres]'",
-            time.monotonic() - start,
-        )
+        return driver_missing("postgres", "psycopg", start)
     timings: dict[str, float] = {}
     phase = "connecting"
     conn: Any = None
@@ -108,35 +105,3 @@ def _connect_reason(exc: Exception) -> Reason:
     if any(marker in text for marker in _AUTH_MARKERS):
         return Reason.AUTH
     return Reason.CONNECT
-
-
-def one_line(exc: BaseException, limit: int = 300) -> str:
-    """Driver errors span lines (hints, one line per host tried); results want one."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def judge(
-    expect: str | None, rows: int, value: str | None, duration: float, timings: dict[str, float]
-) -> ProbeResult:
-    """Pass unless ``expect`` is set and the first value differs (shared by SQL probes).
-
-    ``value`` is None for SQL NULL and when there are no rows; ``rows`` tells which.
-    """
-    details = {"rows": rows, "value": value}
-    shown = "no rows" if rows == 0 else "NULL" if value is None else repr(value)
-    if expect is not None and (rows == 0 or value != expect):
-        return ProbeResult.failure(
-            Reason.QUERY,
-            f"expected {expect!r}, got {shown}",
-            duration,
-            timings=timings,
-            details=details,
-        )
-    return ProbeResult(
-        ok=True,
-        duration=duration,
-        message=f"query answered {shown}",
-        timings=timings,
-        details=details,
-    )

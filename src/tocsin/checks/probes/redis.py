@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tocsin.checks.probes.base import ProbeResult, Reason
-from tocsin.checks.probes.postgres import one_line
+from tocsin.checks.probes.querying import driver_missing, one_line
 
 KIND = "redis"
 
@@ -58,11 +58,7 @@ async def probe(settings: Settings, *, timeout: float) -> ProbeResult:
         from redis.backoff import NoBackoff
         from redis.exceptions import RedisError
     except ImportError:
-        return ProbeResult.failure(
-            Reason.DRIVER_MISSING,
-            "the redis probe needs redis: pip install 'tocsin[redis]'",
-            time.monotonic() - start,
-        )
+        return driver_missing("redis", "redis", start)
     timings: dict[str, float] = {}
     phase = "connecting"
     client = redis.asyncio.Redis.from_url(

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.config import Config
 from tocsin.lib.clock import Clock, SystemClock
@@ -40,12 +41,14 @@ class Runtime:
         return runtime
 
     def _stored_secret(self) -> str:
+        # Several processes may start at once against a new database: the
+        # first insert wins, and everyone reads back the stored key.
+        dialect = postgresql if self.db.is_postgres else sqlite
         with self.db.write() as conn:
+            conn.execute(dialect.insert(instance).values(
+                key="secret_key", value=secrets.token_urlsafe(48)).on_conflict_do_nothing())
             value = conn.execute(
-                select(instance.c.value).where(instance.c.key == "secret_key")).scalar()
-            if value is None:
-                value = secrets.token_urlsafe(48)
-                conn.execute(instance.insert().values(key="secret_key", value=value))
+                select(instance.c.value).where(instance.c.key == "secret_key")).scalar_one()
         return str(value)
 
     def start(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -163,7 +164,11 @@ def test_it_stops_an_alias_bomb_quickly() -> None:
 @pytest.mark.parametrize("depth", [100, 200_000])
 def test_it_refuses_deep_nesting_instead_of_crashing(depth: int) -> None:
     [problem] = _problems("a: " + "[" * depth + "]" * depth)
-    assert problem == "tocsin.yaml:1:67: nested deeper than 64 levels"
+    # the column is where the 65th level opens, or where PyYAML (6.0.4 on)
+    # gave up on a very deep document itself
+    assert re.fullmatch(r"tocsin\.yaml:1:\d+: nested deeper than 64 levels", problem)
+    if depth == 100:
+        assert problem == "tocsin.yaml:1:67: nested deeper than 64 levels"
 
 
 def test_it_reads_an_empty_file_as_nothing() -> None:

@@ -165,8 +165,16 @@ def _too_deep(text: str, filename: str) -> Problem | None:
                                    column)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML 6.0.4 and later refuse very deep flow nesting themselves,
+        # possibly before the event that crosses MAX_DEPTH comes out
+        if "nesting depth" not in str(exc.problem):
+            return None  # composing reports it, with the same marks
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, None)
+        return Problem(filename, line, f"nested deeper than {MAX_DEPTH} levels", column)
     except yaml.YAMLError:
-        return None  # composing reports it, with the same marks
+        return None
     return None
 
 

@@ -7,8 +7,9 @@ import pytest
 from history_kit import T0, Check, StatementCounter, add_checks, add_monitor
 from sqlalchemy import Connection, func, select
 
-from tocsin.checks import histogram, rollups
+from tocsin.checks import rollups
 from tocsin.checks.rollups import read_watermark, roll_up, series
+from tocsin.lib import histogram
 from tocsin.store.engine import Database
 from tocsin.store.schema import rollups as rollups_table
 

@@ -6,7 +6,7 @@ import pytest
 from history_kit import T0, Check, StatementCounter, add_checks, add_monitor
 from sqlalchemy import Connection, delete
 
-from tocsin.checks import histogram, rollups
+from tocsin.checks import rollups
 from tocsin.checks.rollups import roll_up
 from tocsin.checks.uptime import (
     WINDOWS,
@@ -16,6 +16,7 @@ from tocsin.checks.uptime import (
     uptime,
     uptime_many,
 )
+from tocsin.lib import histogram
 from tocsin.store.engine import Database
 from tocsin.store.schema import rollups as rollups_table
 

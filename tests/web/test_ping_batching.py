@@ -8,12 +8,12 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from tocsin.checks import monitors
+from tocsin.checks import heartbeats, monitors
 from tocsin.checks.heartbeats import Ping, Recorded
 from tocsin.checks.spec import parse_spec
 from tocsin.store.runtime import Runtime
 from tocsin.store.schema import pings
-from tocsin.web.ping import PingBatcher
+from tocsin.web.coalesce import Coalescer
 
 
 def _heartbeats(runtime: Runtime, n: int) -> list[str]:
@@ -24,13 +24,13 @@ def _heartbeats(runtime: Runtime, n: int) -> list[str]:
 
 def test_pings_arriving_together_are_one_write(runtime: Runtime) -> None:
     uuids = _heartbeats(runtime, 20)
-    batcher = PingBatcher()
+    batcher = Coalescer(heartbeats.record_pings)
     before = runtime.writer.items
 
     async def burst() -> list[Recorded | None]:
         now = runtime.clock.now()
         return await asyncio.gather(*(
-            batcher.record(runtime.writer, Ping(u, "success", now)) for u in uuids * 3))
+            batcher.write(runtime.writer, Ping(u, "success", now)) for u in uuids * 3))
 
     out = asyncio.run(burst())
     assert all(r is not None and r.status == "up" for r in out)
@@ -41,12 +41,12 @@ def test_pings_arriving_together_are_one_write(runtime: Runtime) -> None:
 
 def test_a_ping_that_cannot_be_stored_fails_alone(runtime: Runtime) -> None:
     uuids = _heartbeats(runtime, 3)
-    batcher = PingBatcher()
+    batcher = Coalescer(heartbeats.record_pings)
 
     async def burst() -> list[object]:
         now = runtime.clock.now()
-        good = [batcher.record(runtime.writer, Ping(u, "success", now)) for u in uuids]
-        bad = batcher.record(runtime.writer, Ping(uuids[0], "finish", now))
+        good = [batcher.write(runtime.writer, Ping(u, "success", now)) for u in uuids]
+        bad = batcher.write(runtime.writer, Ping(uuids[0], "finish", now))
         return await asyncio.gather(*good, bad, return_exceptions=True)
 
     *good, bad = asyncio.run(burst())
@@ -59,12 +59,12 @@ def test_a_ping_that_cannot_be_stored_fails_alone(runtime: Runtime) -> None:
 def test_a_stopped_writer_fails_the_pings_without_retrying(runtime: Runtime) -> None:
     uuids = _heartbeats(runtime, 2)
     runtime.writer.stop()
-    batcher = PingBatcher()
+    batcher = Coalescer(heartbeats.record_pings)
 
     async def burst() -> list[object]:
         now = runtime.clock.now()
         return await asyncio.gather(
-            *(batcher.record(runtime.writer, Ping(u, "success", now)) for u in uuids),
+            *(batcher.write(runtime.writer, Ping(u, "success", now)) for u in uuids),
             return_exceptions=True)
 
     from tocsin.store.writer import WriterStopped

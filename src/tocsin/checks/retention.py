@@ -1,30 +1,22 @@
 """Retention: delete what is past its keeping time, without blocking probes.
 
-Everything is deleted in batches of at most ``batch`` rows, each batch its own
-short write transaction, with a pause between batches, so the batched writer
-(check results, pings) gets the database between two batches: on SQLite a
-long delete would hold the single write lock, and Uptime Kuma's blocking
-clean-ups are known to cause false downtime alerts (uptime-kuma#2470).
-
-Each batch is ``DELETE ... WHERE key IN (SELECT key ... ORDER BY ... LIMIT n)``,
-which both SQLite and PostgreSQL run from an index. Raw results newer than the
+Everything is deleted in small batches (``store.pruning``). Raw results newer than the
 roll-up watermark are kept whatever their age (all of them before the first
 roll-up), so a stalled roll-up never loses data it has not counted yet.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Delete, and_, delete, func, select
 
 from tocsin.checks.rollups import read_watermark
 from tocsin.config import Config
 from tocsin.store.engine import Database
+from tocsin.store.pruning import by_id, drain
 from tocsin.store.schema import pings, results, rollups, signals, state_changes
 
 _BEFORE_ALL = datetime(1970, 1, 1, tzinfo=UTC)
@@ -63,25 +55,18 @@ def prune(
     expired_pings = now - timedelta(days=keep.results_days)
     expired_changes = now - timedelta(days=keep.day_rollup_days)
     plans: dict[str, Delete] = {
-        "results": _by_id(results, results.c.at < raw_cutoff, results.c.at, batch),
-        "pings": _by_id(pings, pings.c.at < expired_pings, pings.c.at, batch),
-        "state_changes": _by_id(state_changes, state_changes.c.at < expired_changes,
+        "results": by_id(results, results.c.at < raw_cutoff, results.c.at, batch),
+        "pings": by_id(pings, pings.c.at < expired_pings, pings.c.at, batch),
+        "state_changes": by_id(state_changes, state_changes.c.at < expired_changes,
                                 state_changes.c.id, batch),
-        "signals": _by_id(signals, signals.c.done_at < now - SIGNALS_KEPT,
+        "signals": by_id(signals, signals.c.done_at < now - SIGNALS_KEPT,
                           signals.c.done_at, batch),
     }
     for resolution, days in (("m", keep.minute_rollup_days), ("h", keep.hour_rollup_days),
                              ("d", keep.day_rollup_days)):
         plans[f"rollups_{resolution}"] = _by_bucket(
             resolution, now - timedelta(days=days), batch)
-    return {name: _drain(db, stmt, batch, pause, keep_going) for name, stmt in plans.items()}
-
-
-def _by_id(table: Any, expired: Any, order: Any, batch: int) -> Delete:
-    # ordering by the indexed time column (or by id where ids follow time) lets
-    # the engine stop after ``batch`` matches instead of scanning the table.
-    chosen = select(table.c.id).where(expired).order_by(order).limit(batch)
-    return delete(table).where(table.c.id.in_(chosen))
+    return {name: drain(db, stmt, batch, pause, keep_going) for name, stmt in plans.items()}
 
 
 def _by_bucket(resolution: str, cutoff: datetime, batch: int) -> Delete:
@@ -96,17 +81,3 @@ def _by_bucket(resolution: str, cutoff: datetime, batch: int) -> Delete:
     bound = (select(rollups.c.bucket).where(expired).order_by(rollups.c.bucket)
              .offset(batch - 1).limit(1).scalar_subquery())
     return delete(rollups).where(expired, rollups.c.bucket <= func.coalesce(bound, cutoff))
-
-
-def _drain(db: Database, stmt: Delete, batch: int, pause: float,
-           keep_going: Callable[[], bool]) -> int:
-    total = 0
-    while keep_going():
-        with db.write() as conn:
-            n = conn.execute(stmt).rowcount
-        total += n
-        if n < batch:
-            break
-        if pause:
-            time.sleep(pause)  # let the batched writer have the lock
-    return total

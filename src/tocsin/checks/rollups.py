@@ -39,9 +39,9 @@ from sqlalchemy import ColumnElement, Connection, DateTime, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from tocsin.checks import histogram
-from tocsin.checks.histogram import Latency
+from tocsin.lib import histogram
 from tocsin.lib.clock import ensure_utc
+from tocsin.lib.histogram import Latency
 from tocsin.store.engine import Database
 from tocsin.store.schema import instance, monitors, results, rollups
 

@@ -43,7 +43,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import union_all as sql_union_all
 
-from tocsin.checks.histogram import Latency
 from tocsin.checks.rollups import (
     MINUTE,
     WATERMARK_NEXT_KEY,
@@ -53,6 +52,7 @@ from tocsin.checks.rollups import (
     floor_minute,
     watermark_sql,
 )
+from tocsin.lib.histogram import Latency
 from tocsin.store.schema import monitors, results, rollups
 
 WINDOWS: dict[str, timedelta] = {

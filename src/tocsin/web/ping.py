@@ -14,21 +14,19 @@ much log to send (Healthchecks' http_api.md).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import Connection
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from tocsin.checks import heartbeats
-from tocsin.checks.heartbeats import Recorded
 from tocsin.store.runtime import Runtime
-from tocsin.store.writer import BatchWriter, WriterStopped
+from tocsin.store.writer import WriterStopped
+from tocsin.web.coalesce import Coalescer
 
 log = logging.getLogger(__name__)
 
@@ -91,63 +89,6 @@ async def read_body(receive: Receive, limit: int) -> tuple[bytes, int, bool]:
             return kept, size, False
 
 
-class PingBatcher:
-    """Pings that arrive in the same turn of the event loop are written as one
-    item of the batched writer (``heartbeats.record_pings``: three statements
-    for the lot instead of three per ping, and one savepoint), and each request
-    waits for its own outcome. At a 200-connection burst this is what takes a
-    ping from ~1 ms of CPU to a fraction of it.
-    """
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[heartbeats.Ping, asyncio.Future[Any]]] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def record(self, writer: BatchWriter, ping: heartbeats.Ping) -> Recorded | None:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Recorded | None] = loop.create_future()
-        if not self._pending:
-            # Runs after the handlers already scheduled in this turn have added
-            # their pings: everything that arrived together goes together.
-            loop.call_soon(self._flush, writer)
-        self._pending.append((ping, future))
-        return await future
-
-    def _flush(self, writer: BatchWriter) -> None:
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._write(writer, batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _write(
-        self, writer: BatchWriter, batch: list[tuple[heartbeats.Ping, asyncio.Future[Any]]]
-    ) -> None:
-        pings = [p for p, _ in batch]
-        outcomes: list[Any]
-        try:
-            outcomes = await writer.run(lambda conn: heartbeats.record_pings(conn, pings))
-        except WriterStopped as exc:
-            outcomes = [exc] * len(batch)
-        except Exception as exc:
-            if len(batch) == 1:
-                outcomes = [exc]
-            else:  # one bad ping must not fail the others: write each on its own
-                outcomes = await asyncio.gather(
-                    *(writer.run(partial(_record_one, ping=p)) for p in pings),
-                    return_exceptions=True)
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if future.done():  # the client went away; its ping is stored anyway
-                continue
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
-
-
-def _record_one(conn: Connection, *, ping: heartbeats.Ping) -> Recorded | None:
-    return heartbeats.record_pings(conn, [ping])[0]
-
-
 def _rid(query_string: bytes) -> str | None:
     if b"rid=" not in query_string:  # the common case: no parsing at all
         return None
@@ -186,7 +127,7 @@ class PingEndpoint:
             body_size=size, method=scope["method"], user_agent=_header(scope, b"user-agent"),
             remote_addr=client[0] if client else None)
         try:
-            recorded = await scope["app"].state.ping_batcher.record(runtime.writer, received)
+            recorded = await scope["app"].state.ping_batcher.write(runtime.writer, received)
         except WriterStopped:
             await _answer(send, 503, "shutting down, try again", limit)
             return
@@ -219,7 +160,11 @@ async def _answer(send: Send, status: int, text: str, limit: int, *, close: bool
 
 
 def mount(app: Any) -> None:
-    app.state.ping_batcher = PingBatcher()
+    # Pings of one loop turn are one item of the batched writer
+    # (``heartbeats.record_pings``: three statements for the lot instead of
+    # three per ping): at a 200-connection burst this takes a ping from ~1 ms
+    # of CPU to a fraction of it.
+    app.state.ping_batcher = Coalescer(heartbeats.record_pings)
     # First in the router: the busiest route should not be matched after
     # every API route's pattern has been tried.
     app.router.routes.insert(0, Route("/ping/{path:path}", PingEndpoint(),

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from tocsin.checks import histogram
-from tocsin.checks.histogram import TOP, Latency, bucket_of, exact_quantile, quantile
+from tocsin.lib import histogram
+from tocsin.lib.histogram import TOP, Latency, bucket_of, exact_quantile, quantile
 
 
 def _within_documented_error(estimate: float, exact: float) -> bool:

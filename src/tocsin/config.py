@@ -149,6 +149,24 @@ SETTINGS: tuple[Setting, ...] = (
             "If set, /metrics requires `Authorization: Bearer <token>`.", secret=True),
     Setting("SETUP_LINK_TTL_HOURS", _int(1, 720), "24",
             "Hours the first-start admin set-up link stays valid."),
+    Setting("INGEST_MAX_ENVELOPE_BYTES", _int(1024, 1 << 31), str(100 * 1024 * 1024),
+            "Largest Sentry envelope accepted, counted after decompression (a compressed "
+            "bomb is refused, not unpacked). 100 MiB as Relay's default."),
+    Setting("INGEST_MAX_WIRE_BYTES", _int(1024, 1 << 31), str(20 * 1024 * 1024),
+            "Largest request body accepted on the wire, before decompression."),
+    Setting("INGEST_BACKLOG_LIMIT", _int(100, 100_000_000), "200000",
+            "Envelopes waiting for the digest beyond which new ones are answered 429 "
+            "with Retry-After, so the SDKs back off instead of timing out."),
+    Setting("ATTACHMENT_MAX_BYTES", _int(0, 1 << 30), str(1024 * 1024),
+            "Largest attachment (screenshot, view hierarchy) kept; larger ones are "
+            "accepted and dropped, and counted as such."),
+    Setting("EVENT_RETENTION_DAYS", _int(1, 3650), "90",
+            "Days events, logs and slow spans are kept. Issues keep their counters."),
+    Setting("DIGEST_BATCH_SIZE", _int(1, 10000), "200",
+            "Envelopes digested in one transaction: bigger batches share commits and "
+            "issue updates."),
+    Setting("SLOW_SPAN_MS", _float(1, 3_600_000), "1000",
+            "Spans longer than this are kept as slow spans (a database query over 1 s)."),
 )
 
 
@@ -182,6 +200,13 @@ class Config:
     ping_body_limit: int
     metrics_token: str | None
     setup_link_ttl_hours: int
+    ingest_max_envelope_bytes: int
+    ingest_max_wire_bytes: int
+    ingest_backlog_limit: int
+    attachment_max_bytes: int
+    event_retention_days: int
+    digest_batch_size: int
+    slow_span_ms: float
 
     @property
     def is_sqlite(self) -> bool:

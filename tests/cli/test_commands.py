@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from tocsin.accounts import tokens, users
 from tocsin.cli.main import cli
 from tocsin.store.engine import Database
+from tocsin.store.migrate import head_revision
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
 def test_migrate_reports_the_revision(env: dict[str, str]) -> None:
     result = CliRunner().invoke(cli, ["migrate"], env=env)
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output and "was empty" in result.output
+    assert f"revision {head_revision()}" in result.output and "was empty" in result.output
     again = CliRunner().invoke(cli, ["migrate"], env=env)
     assert again.exit_code == 0 and "was" not in again.output
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from tocsin.accounts.dsn import create_key
 from tocsin.accounts.users import AccountError
 from tocsin.store.schema import projects
 
@@ -44,6 +45,8 @@ def create_project(conn: Connection, slug: str, name: str, *, now: datetime) -> 
     )
     pk = result.inserted_primary_key
     assert pk is not None
+    # every project starts with one DSN key, so the SDKs can be pointed at it
+    create_key(conn, int(pk[0]), "Default", now=now)
     return Project(id=int(pk[0]), slug=slug, name=name, ping_key=ping_key)
 
 
@@ -74,3 +77,25 @@ def ensure_project(conn: Connection, slug: str, name: str | None, *, now: dateti
             return Project(existing.id, slug, name, existing.ping_key)
         return existing
     return create_project(conn, slug, name or slug, now=now)
+
+
+INGEST_SETTINGS = ("allowed_origins", "rate_limits", "monthly_quota", "hash_users")
+
+
+def ingest_settings(conn: Connection, project_id: int) -> dict[str, object]:
+    """Who may send events to a project and how many (sentry-protocol §1.9)."""
+    row = conn.execute(select(*(projects.c[name] for name in INGEST_SETTINGS))
+                       .where(projects.c.id == project_id)).one()
+    settings = dict(row._mapping)
+    settings["rate_limits"] = list(settings["rate_limits"] or [])
+    return settings
+
+
+def update_ingest_settings(conn: Connection, project_id: int, **changes: object) -> None:
+    unknown = set(changes) - set(INGEST_SETTINGS)
+    if unknown:
+        raise AccountError(f"not an ingest setting: {', '.join(sorted(unknown))}")
+    if "rate_limits" in changes:
+        changes["rate_limits"] = changes["rate_limits"] or None  # none: no limits
+    if changes:
+        conn.execute(projects.update().where(projects.c.id == project_id).values(**changes))

@@ -7,6 +7,7 @@ nothing reaches for globals.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ class Runtime:
     writer: BatchWriter
     clock: Clock = field(default_factory=SystemClock)
     secret_key: str = ""
+    # set by the worker's digest in this process, called by ingest after spooling
+    wake_digest: Callable[[], None] = field(default=lambda: None)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock | None = None, run_migrations: bool = True

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -87,6 +88,25 @@ projects = Table(
     Column("name", String(200), nullable=False),
     Column("ping_key", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # error tracking: who may send (browser origins), how much, what is kept
+    Column("allowed_origins", JSON),  # null: any origin
+    Column("rate_limits", JSON),  # [{"category": "error"|null, "per_minute": n}]
+    Column("monthly_quota", Integer),  # events a month; null: no quota
+    Column("quota_warned", String(7)),  # the month ("2026-11") the 80 % signal went out
+    Column("hash_users", Boolean, nullable=False, server_default="0"),
+    Column("next_short_id", Integer, nullable=False, server_default="1"),
+)
+
+dsn_keys = Table(
+    "dsn_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("public_key", String(32), nullable=False, unique=True),
+    Column("label", String(100), nullable=False),
+    Column("rate_limits", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
 )
 
 api_tokens = Table(
@@ -160,6 +180,8 @@ monitors = Table(
     # when a heartbeat's next ping is expected: past it (within grace) it is late
     Column("late_at", UTCDateTime),
     Column("n_pings", Integer, nullable=False, server_default="0"),
+    # a run that started (check-in in_progress) and is not over after this is down
+    Column("max_runtime_s", Integer),
     UniqueConstraint("project_id", "slug"),
     Index("ix_monitors_due", "paused", "next_run_at"),
     Index("ix_monitors_deadline", "deadline_at"),
@@ -269,4 +291,261 @@ workers = Table(
     Column("seen_at", UTCDateTime, nullable=False),
     Column("scheduler_lag_s", Float, nullable=False, server_default="0"),
     Column("checks_in_flight", Integer, nullable=False, server_default="0"),
+)
+
+
+# -- ingest: the spool the web layer writes and the digest drains ----------------
+
+envelopes = Table(
+    "envelopes", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("key_id", Integer),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),  # the decompressed envelope
+    Column("remote_addr", String(64)),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+)
+
+outcomes = Table(
+    # what happened to data per hour: accepted, rate limited, invalid … (server)
+    # and what the SDKs say they dropped (client reports)
+    "outcomes", metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("bucket", UTCDateTime, primary_key=True),
+    Column("source", String(6), primary_key=True),  # server | client
+    Column("reason", String(40), primary_key=True),
+    Column("category", String(20), primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+)
+
+# -- issues: events, issues, releases, sessions, performance ---------------------
+
+releases = Table(
+    "releases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("version", String(250), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("new_issues", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("project_id", "version"),
+)
+
+environments = Table(
+    "environments", metadata,
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("first_seen", UTCDateTime, nullable=False),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", Integer, ForeignKey("projects.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("short_id", Integer, nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("culprit", String(255), nullable=False, server_default=""),
+    Column("type", String(16), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("platform", String(32)),
+    Column("status", String(12), nullable=False),  # unresolved | resolved | ignored
+    Column("substatus", String(16), nullable=False),  # new | ongoing | regressed | …
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("times_seen", BigInteger, nullable=False),
+    Column("users_seen", Integer, nullable=False, server_default="0"),
+    Column("first_release", String(250)),
+    Column("last_release", String(250)),
+    Column("resolved_at", UTCDateTime),
+    Column("resolution", String(16)),  # now | next_release | in_release
+    Column("resolved_in", String(250)),  # the release a resolution names
+    Column("ignore_until", UTCDateTime),
+    Column("ignore_until_count", BigInteger),  # times_seen at which an ignore ends
+    Column("ignore_until_users", Integer),
+    Column("merged_into", Integer),
+    Column("last_event_id", String(32)),
+    Column("grouping", JSON),  # why events land here: the winning variant and components
+    Column("metadata", JSON, nullable=False),
+    Column("search_text", Text, nullable=False, server_default=""),
+    UniqueConstraint("project_id", "short_id"),
+    Index("ix_issues_project_last_seen", "project_id", "status", "last_seen"),
+)
+
+issue_hashes = Table(
+    "issue_hashes", metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("hash", String(32), primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_issue_hashes_issue", "issue_id"),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("event_id", String(32), nullable=False),
+    Column("issue_id", Integer),
+    Column("type", String(16), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("timestamp", UTCDateTime, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("environment", String(64)),
+    Column("release", String(250)),
+    Column("transaction", String(200)),
+    Column("title", String(255), nullable=False),
+    Column("user_key", String(200)),
+    Column("trace_id", String(32)),
+    Column("tags", JSON, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # the normalised event, compressed JSON
+    UniqueConstraint("project_id", "event_id"),
+    Index("ix_events_issue", "issue_id", "id"),
+    Index("ix_events_received", "received_at"),
+)
+
+issue_hourly = Table(
+    "issue_hourly", metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+    Column("bucket", UTCDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+issue_users = Table(
+    "issue_users", metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_key", String(200), primary_key=True),
+)
+
+issue_tags = Table(
+    "issue_tags", metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+)
+
+issue_activity = Table(
+    "issue_activity", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("user_id", Integer),
+    Column("data", JSON, nullable=False),
+    Index("ix_issue_activity_issue", "issue_id", "at"),
+)
+
+session_counts = Table(
+    # release health, hourly: sessions started and how they ended
+    "session_counts", metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("release", String(250), primary_key=True),
+    Column("environment", String(64), primary_key=True),
+    Column("bucket", UTCDateTime, primary_key=True),
+    Column("started", Integer, nullable=False, server_default="0"),
+    Column("exited", Integer, nullable=False, server_default="0"),
+    Column("errored", Integer, nullable=False, server_default="0"),
+    Column("crashed", Integer, nullable=False, server_default="0"),
+    Column("abnormal", Integer, nullable=False, server_default="0"),
+)
+
+session_users = Table(
+    # distinct users per release and day, with the worst outcome they had
+    "session_users", metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("release", String(250), primary_key=True),
+    Column("environment", String(64), primary_key=True),
+    Column("day", UTCDateTime, primary_key=True),
+    Column("did", String(200), primary_key=True),
+    Column("errored", Boolean, nullable=False, server_default="0"),
+    Column("crashed", Boolean, nullable=False, server_default="0"),
+)
+
+open_sessions = Table(
+    # sessions not yet ended, so updates count once and terminal ones take no more
+    "open_sessions", metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("sid", String(64), primary_key=True),
+    Column("errored", Boolean, nullable=False, server_default="0"),
+    Column("ended", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_open_sessions_updated", "updated_at"),
+)
+
+perf_rollups = Table(
+    # per transaction and minute: throughput, failures and a latency histogram
+    "perf_rollups", metadata,
+    Column("project_id", Integer, primary_key=True),
+    Column("transaction", String(200), primary_key=True),
+    Column("environment", String(64), primary_key=True),
+    Column("bucket", UTCDateTime, primary_key=True),
+    Column("op", String(64)),
+    Column("count", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("sum_ms", Float, nullable=False),
+    Column("max_ms", Float),
+    Column("hist", JSON, nullable=False),
+)
+
+slow_spans = Table(
+    "slow_spans", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("transaction", String(200)),
+    Column("op", String(64)),
+    Column("description", Text),
+    Column("duration_ms", Float, nullable=False),
+    Column("trace_id", String(32)),
+    Column("event_id", String(32)),
+    Index("ix_slow_spans_project_at", "project_id", "at"),
+)
+
+logs = Table(
+    "logs", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("trace_id", String(32)),
+    Column("release", String(250)),
+    Column("environment", String(64)),
+    Column("attributes", JSON, nullable=False),
+    Index("ix_logs_project_at", "project_id", "at"),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("event_id", String(32), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100)),
+    Column("attachment_type", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_attachments_event", "project_id", "event_id"),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("event_id", String(32), nullable=False),
+    Column("associated_event_id", String(32)),
+    Column("name", String(200)),
+    Column("email", String(254)),
+    Column("message", Text, nullable=False),
+    Column("url", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_feedback_project", "project_id", "created_at"),
 )

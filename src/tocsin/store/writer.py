@@ -67,6 +67,10 @@ class BatchWriter:
         self._queue.put((fn, future))
         return future
 
+    def queued(self) -> int:
+        """Writes waiting for the writer thread (approximate)."""
+        return self._queue.qsize()
+
     async def run(self, fn: Callable[[Connection], T]) -> T:
         """Submit from async code and wait until the write is committed."""
         return await asyncio.wrap_future(self.submit(fn))

@@ -1,0 +1,437 @@
+"""Events in, issues out: the digest of one batch of error events.
+
+The worker hands over every ``event`` item of a batch of spooled envelopes;
+:meth:`EventBatch.flush` normalises, scrubs and groups them, then writes in a
+bounded number of statements however many events there are: events are
+inserted together, and each issue touched gets one counter update, one upsert
+of its hourly count and one of its tag counts — so twenty issues cost about
+the same whether the batch holds 50 events or 5,000.
+
+Order of a flush: skip event ids already stored (a replayed envelope stores
+nothing twice), find each event's issue by its grouping hashes, create issues
+for new groups, store events, add counts, let the state machine judge
+regressions and ignores, and append the signals alerting reads:
+``issue.new``, ``issue.regression``, ``issue.unignored`` and ``event.batch``
+— events summarised per issue and filter fields (level, environment, release,
+handled, transaction, url, status code), so "more than 10 errors in 5
+minutes" is a sum over signals, never a scan of events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tocsin.issues import eventdata, releases, titles
+from tocsin.issues.grouping import GROUPING_CONFIG, Grouping, group
+from tocsin.issues.normalise import InvalidEvent, normalise
+from tocsin.issues.scrub import scrub
+from tocsin.issues.state import IssueStates
+from tocsin.store import signals
+from tocsin.store.schema import (
+    events,
+    issue_hashes,
+    issue_hourly,
+    issue_tags,
+    issue_users,
+    issues,
+    projects,
+)
+
+
+@dataclass
+class _Raw:
+    project_id: int
+    payload: Any
+    received: datetime
+    sent_at: datetime | None
+    event_id: str | None
+
+
+@dataclass
+class _Event:
+    project_id: int
+    data: dict[str, Any]
+    grouping: Grouping
+    at: datetime
+    title: str
+    user_key: str | None
+    packed: bytes
+    issue_id: int = 0
+
+
+@dataclass
+class Digested:
+    """What one flush did, for the worker's counters and tests."""
+
+    stored: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    new_issues: list[int] = field(default_factory=list)
+    transitions: dict[int, str] = field(default_factory=dict)
+    accepted: Counter[int] = field(default_factory=Counter)  # per project
+
+
+def _insert(conn: Connection) -> Any:
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _hour(ts: datetime) -> datetime:
+    return ts.replace(minute=0, second=0, microsecond=0)
+
+
+def _tags(data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(str(k)[:32], str(v)[:200]) for k, v in data.get("tags") or []]
+
+
+def _tag(data: dict[str, Any], key: str) -> str | None:
+    for k, v in data.get("tags") or []:
+        if k == key:
+            return str(v)
+    return None
+
+
+def _status_code(data: dict[str, Any]) -> int | None:
+    response = (data.get("contexts") or {}).get("response")
+    code = response.get("status_code") if isinstance(response, dict) else None
+    if code is None:
+        code = _tag(data, "http.status_code")
+    try:
+        return int(code) if code is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class EventBatch:
+    def __init__(self, *, salt: bytes = b"") -> None:
+        self._raw: list[_Raw] = []
+        self._prepared: list[_Event] | None = None
+        self._result = Digested()
+        self._salt = salt
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def add(self, project_id: int, payload: Any, *, received: datetime,
+            sent_at: datetime | None = None, event_id: str | None = None) -> None:
+        self._raw.append(_Raw(project_id, payload, received, sent_at, event_id))
+
+    def prepare(self, conn: Connection) -> None:
+        """The CPU-bound part (normalise, scrub, group, compress), needing only reads.
+
+        Call it outside the write transaction so the write lock — which on
+        SQLite every ingest request also waits for — is held only for writing.
+        """
+        self._prepared = self._prepare(conn, self._result)
+        self._raw = []
+
+    def flush(self, conn: Connection, *, now: datetime) -> Digested:
+        if self._prepared is None:
+            self.prepare(conn)
+        assert self._prepared is not None
+        prepared, result = self._prepared, self._result
+        self._prepared, self._result = None, Digested()
+        if not prepared:
+            return result
+        prepared = self._drop_duplicates(conn, prepared, result)
+        if not prepared:
+            return result
+        by_project: dict[int, list[_Event]] = defaultdict(list)
+        for ev in prepared:
+            by_project[ev.project_id].append(ev)
+        for project_id, evs in by_project.items():
+            self._assign_issues(conn, project_id, evs, result, now=now)
+        self._store_events(conn, prepared)
+        touched = self._count(conn, prepared)
+        self._judge(conn, touched, prepared, result, now=now)
+        self._releases(conn, by_project, now=now)
+        self._signals(conn, prepared, result, now=now)
+        result.stored = len(prepared)
+        result.accepted.update(ev.project_id for ev in prepared)
+        return result
+
+    # -- preparing ---------------------------------------------------------------
+
+    def _prepare(self, conn: Connection, result: Digested) -> list[_Event]:
+        ids = sorted({r.project_id for r in self._raw})
+        hashing = dict(conn.execute(select(projects.c.id, projects.c.hash_users)
+                                    .where(projects.c.id.in_(ids))).all())
+        out: list[_Event] = []
+        seen: set[tuple[int, str]] = set()
+        for raw in self._raw:
+            if raw.project_id not in hashing:  # project deleted since the envelope came
+                result.invalid += 1
+                continue
+            try:
+                data = normalise(raw.payload, received=raw.received, sent_at=raw.sent_at,
+                                 event_id=raw.event_id)
+            except InvalidEvent:
+                result.invalid += 1
+                continue
+            if (raw.project_id, data["event_id"]) in seen:
+                result.duplicates += 1
+                continue
+            seen.add((raw.project_id, data["event_id"]))
+            scrub(data, hash_users=bool(hashing[raw.project_id]), salt=self._salt)
+            grouping = group(data)
+            # the explanation is kept once, on the issue; events keep their hashes
+            data["grouping"] = {"config": GROUPING_CONFIG, "hashes": grouping.hashes,
+                                "variant": grouping.variant}
+            at = datetime.fromtimestamp(data["timestamp"], UTC)
+            out.append(_Event(raw.project_id, data, grouping, at, titles.title(data)[:255],
+                              titles.user_key(data), eventdata.pack(data)))
+        return out
+
+    def _drop_duplicates(self, conn: Connection, evs: list[_Event], result: Digested
+                         ) -> list[_Event]:
+        known: set[tuple[int, str]] = set()
+        for project_id in {ev.project_id for ev in evs}:
+            wanted = [ev.data["event_id"] for ev in evs if ev.project_id == project_id]
+            known.update((project_id, e) for e in conn.execute(
+                select(events.c.event_id).where(events.c.project_id == project_id,
+                                                events.c.event_id.in_(wanted))).scalars())
+        kept = [ev for ev in evs if (ev.project_id, ev.data["event_id"]) not in known]
+        result.duplicates += len(evs) - len(kept)
+        return kept
+
+    # -- issues ------------------------------------------------------------------
+
+    def _assign_issues(self, conn: Connection, project_id: int, evs: list[_Event],
+                       result: Digested, *, now: datetime) -> None:
+        wanted = sorted({h for ev in evs for h in ev.grouping.hashes})
+        found: dict[str, int] = dict(conn.execute(
+            select(issue_hashes.c.hash, issue_hashes.c.issue_id)
+            .where(issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(wanted))
+        ).all())
+        known = set(found)
+        # events of a new group get a placeholder (negative) until the issue exists
+        firsts: dict[int, _Event] = {}
+        for ev in evs:
+            hit = next((found[h] for h in ev.grouping.hashes if h in found), None)
+            if hit is None:
+                hit = -(len(firsts) + 1)
+                firsts[hit] = ev
+            for h in ev.grouping.hashes:
+                found.setdefault(h, hit)
+            ev.issue_id = hit
+        if firsts:
+            new_ids = self._create_issues(conn, project_id, list(firsts.values()), now=now)
+            real = dict(zip(firsts, new_ids, strict=True))
+            result.new_issues.extend(new_ids)
+            for ev in evs:
+                ev.issue_id = real.get(ev.issue_id, ev.issue_id)
+        # a hash an issue did not have yet (say the app variant appeared) joins it
+        new_hashes = {h: ev.issue_id for ev in evs for h in ev.grouping.hashes if h not in known}
+        if new_hashes:
+            rows = [{"project_id": project_id, "hash": h, "issue_id": i}
+                    for h, i in sorted(new_hashes.items())]
+            conn.execute(_insert(conn)(issue_hashes).values(rows).on_conflict_do_nothing())
+
+    def _create_issues(self, conn: Connection, project_id: int, firsts: list[_Event], *,
+                       now: datetime) -> list[int]:
+        top = conn.execute(
+            update(projects).where(projects.c.id == project_id)
+            .values(next_short_id=projects.c.next_short_id + len(firsts))
+            .returning(projects.c.next_short_id)).scalar_one()
+        ids = []
+        for n, ev in enumerate(firsts):
+            data = ev.data
+            release = data.get("release")
+            ids.append(conn.execute(issues.insert().values(
+                project_id=project_id, short_id=top - len(firsts) + n,
+                title=ev.title, culprit=titles.culprit(data)[:255],
+                type=data.get("type") or "default", level=data.get("level") or "error",
+                platform=(data.get("platform") or "")[:32] or None,
+                status="unresolved", substatus="new", first_seen=ev.at, last_seen=ev.at,
+                times_seen=0, users_seen=0, first_release=release, last_release=release,
+                grouping={**data["grouping"], "why": ev.grouping.why},
+                metadata=titles.metadata(data),
+                search_text=titles.search_text(data),
+            ).returning(issues.c.id)).scalar_one())
+            if release:
+                releases.touch(conn, project_id, [(release, ev.at)], now=now)
+                releases.count_new_issue(conn, project_id, release)
+        return ids
+
+    # -- storing and counting -----------------------------------------------------
+
+    def _store_events(self, conn: Connection, evs: list[_Event]) -> None:
+        conn.execute(events.insert(), [{
+            "project_id": ev.project_id, "event_id": ev.data["event_id"],
+            "issue_id": ev.issue_id, "type": ev.data.get("type") or "default",
+            "received_at": datetime.fromtimestamp(ev.data["received"], UTC),
+            "timestamp": ev.at, "level": ev.data.get("level") or "error",
+            "environment": (ev.data.get("environment") or "")[:64] or None,
+            "release": (ev.data.get("release") or "")[:250] or None,
+            "transaction": (ev.data.get("transaction") or "")[:200] or None,
+            "title": ev.title, "user_key": ev.user_key,
+            "trace_id": _trace_id(ev.data), "tags": ev.data.get("tags") or [],
+            "data": ev.packed,
+        } for ev in evs])
+
+    def _count(self, conn: Connection, evs: list[_Event]) -> dict[int, list[_Event]]:
+        touched: dict[int, list[_Event]] = defaultdict(list)
+        for ev in evs:
+            touched[ev.issue_id].append(ev)
+        insert = _insert(conn)
+        new_users: dict[int, int] = {}
+        for issue_id, group_evs in touched.items():
+            keys = sorted({ev.user_key for ev in group_evs if ev.user_key})
+            if keys:
+                added = conn.execute(insert(issue_users).values(
+                    [{"issue_id": issue_id, "user_key": k[:200]} for k in keys]
+                ).on_conflict_do_nothing().returning(issue_users.c.user_key)).all()
+                new_users[issue_id] = len(added)
+        hourly: Counter[tuple[int, datetime]] = Counter(
+            (ev.issue_id, _hour(ev.at)) for ev in evs)
+        stmt = insert(issue_hourly).values([
+            {"issue_id": i, "bucket": b, "count": n} for (i, b), n in sorted(hourly.items())])
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["issue_id", "bucket"],
+            set_={"count": issue_hourly.c.count + stmt.excluded.count}))
+        self._count_tags(conn, evs)
+        updates = []
+        for issue_id, group_evs in touched.items():
+            last = max(group_evs, key=lambda ev: ev.at)
+            updates.append({
+                "iid": issue_id, "n": len(group_evs), "u": new_users.get(issue_id, 0),
+                "at": last.at, "eid": last.data["event_id"],
+                "rel": last.data.get("release") or None,
+            })
+        seen = issues.c.last_seen
+        conn.execute(
+            update(issues).where(issues.c.id == bindparam("iid")).values(
+                times_seen=issues.c.times_seen + bindparam("n"),
+                users_seen=issues.c.users_seen + bindparam("u"),
+                last_seen=_greatest(conn, seen, bindparam("at", type_=seen.type)),
+                last_event_id=bindparam("eid"),
+                last_release=_coalesce(bindparam("rel"), issues.c.last_release)),
+            updates)
+        return touched
+
+    def _count_tags(self, conn: Connection, evs: list[_Event]) -> None:
+        counts: Counter[tuple[int, str, str]] = Counter()
+        first: dict[tuple[int, str, str], datetime] = {}
+        last: dict[tuple[int, str, str], datetime] = {}
+        for ev in evs:
+            for k, v in _tags(ev.data):
+                key = (ev.issue_id, k, v)
+                counts[key] += 1
+                first[key] = min(first.get(key, ev.at), ev.at)
+                last[key] = max(last.get(key, ev.at), ev.at)
+        if not counts:
+            return
+        stmt = _insert(conn)(issue_tags).values([
+            {"issue_id": i, "key": k, "value": v, "count": n, "first_seen": first[(i, k, v)],
+             "last_seen": last[(i, k, v)]} for (i, k, v), n in sorted(counts.items())])
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["issue_id", "key", "value"],
+            set_={"count": issue_tags.c.count + stmt.excluded.count,
+                  "last_seen": _greatest(conn, issue_tags.c.last_seen,
+                                         stmt.excluded.last_seen)}))
+
+    def _judge(self, conn: Connection, touched: dict[int, list[_Event]], evs: list[_Event],
+               result: Digested, *, now: datetime) -> None:
+        fresh = set(result.new_issues)
+        old = [i for i in touched if i not in fresh]
+        if not old:
+            return
+        states = IssueStates(conn, now=now)
+        rows = conn.execute(select(issues).where(issues.c.id.in_(old))).mappings().all()
+        for row in rows:
+            if row["status"] == "unresolved":
+                continue
+            versions = sorted({ev.data["release"] for ev in touched[row["id"]]
+                               if ev.data.get("release")})
+            change = states.on_events(dict(row), releases=versions)
+            if change:
+                result.transitions[row["id"]] = change
+
+    def _releases(self, conn: Connection, by_project: dict[int, list[_Event]], *,
+                  now: datetime) -> None:
+        for project_id, evs in by_project.items():
+            releases.touch(conn, project_id,
+                           [(ev.data["release"], ev.at) for ev in evs if ev.data.get("release")],
+                           [ev.data.get("environment") or "" for ev in evs], now=now)
+
+    # -- signals -----------------------------------------------------------------
+
+    def _signals(self, conn: Connection, evs: list[_Event], result: Digested, *,
+                 now: datetime) -> None:
+        heads = {ev.issue_id: ev for ev in reversed(evs)}
+        for issue_id in result.new_issues:
+            ev = heads[issue_id]
+            signals.append(conn, "issue.new", f"issue:{issue_id}",
+                           _issue_payload(issue_id, ev), now=now, project_id=ev.project_id)
+        for issue_id, change in result.transitions.items():
+            ev = heads[issue_id]
+            signals.append(conn, f"issue.{change}", f"issue:{issue_id}",
+                           _issue_payload(issue_id, ev), now=now, project_id=ev.project_id)
+        summaries: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for ev in evs:
+            fields = _filter_fields(ev)
+            key = (ev.project_id, ev.issue_id, *fields.values(), tuple(_tags(ev.data)))
+            summary = summaries.get(key)
+            if summary is None:
+                summary = summaries[key] = {
+                    "issue_id": ev.issue_id, "count": 0, "users": [], **fields,
+                    "tags": dict(_tags(ev.data)), "first_at": ev.at.isoformat(),
+                    "last_at": ev.at.isoformat(), "new_issue": ev.issue_id in result.new_issues,
+                }
+            summary["count"] += 1
+            if ev.user_key and ev.user_key not in summary["users"]:
+                summary["users"].append(ev.user_key)
+            summary["first_at"] = min(summary["first_at"], ev.at.isoformat())
+            summary["last_at"] = max(summary["last_at"], ev.at.isoformat())
+        for key, summary in summaries.items():
+            signals.append(conn, "event.batch", f"issue:{summary['issue_id']}", summary,
+                           now=now, project_id=key[0])
+
+
+def _issue_payload(issue_id: int, ev: _Event) -> dict[str, Any]:
+    return {"issue_id": issue_id, "title": ev.title, "culprit": titles.culprit(ev.data),
+            "event_id": ev.data["event_id"], **_filter_fields(ev)}
+
+
+def _filter_fields(ev: _Event) -> dict[str, Any]:
+    data = ev.data
+    request = data.get("request") if isinstance(data.get("request"), dict) else {}
+    return {
+        "level": data.get("level"), "environment": data.get("environment"),
+        "release": data.get("release"), "handled": _tag(data, "handled"),
+        "transaction": data.get("transaction"), "url": (request or {}).get("url"),
+        "status_code": _status_code(data), "type": data.get("type"),
+    }
+
+
+def _trace_id(data: dict[str, Any]) -> str | None:
+    trace = (data.get("contexts") or {}).get("trace")
+    value = trace.get("trace_id") if isinstance(trace, dict) else None
+    return value[:32] if isinstance(value, str) else None
+
+
+def _greatest(conn: Connection, a: Any, b: Any) -> Any:
+    from sqlalchemy import func
+
+    return func.greatest(a, b) if conn.dialect.name == "postgresql" else func.max(a, b)
+
+
+def _coalesce(a: Any, b: Any) -> Any:
+    from sqlalchemy import func
+
+    return func.coalesce(a, b)
+
+
+def digest_events(conn: Connection, items: Sequence[tuple[int, Any, datetime]], *,
+                  now: datetime, salt: bytes = b"") -> Digested:
+    """Digest (project id, payload, received) triples in one go: for tests and tools."""
+    batch = EventBatch(salt=salt)
+    for project_id, payload, received in items:
+        batch.add(project_id, payload, received=received)
+    return batch.flush(conn, now=now)

@@ -1,0 +1,54 @@
+"""Event retention: events and their by-products go after N days; issues stay.
+
+An issue keeps its counters (times seen, users, hourly counts, tag counts)
+when its old events are pruned, as Sentry's do; an issue whose every event is
+gone still shows what happened. Deletes run in small batches
+(``store.pruning``) so ingest, which shares the write lock on SQLite, is never
+held up for long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+
+from tocsin.issues.sessions import prune_open_sessions
+from tocsin.store.engine import Database
+from tocsin.store.pruning import by_id, drain
+from tocsin.store.schema import (
+    attachments,
+    events,
+    feedback,
+    logs,
+    outcomes,
+    perf_rollups,
+    slow_spans,
+)
+
+# Sessions still open after this are dropped: SDKs send no updates older than
+# 5 days (sentry-protocol §1.11).
+OPEN_SESSIONS_KEPT = timedelta(days=5)
+
+
+def prune(db: Database, *, now: datetime, days: int, batch: int = 5000, pause: float = 0.02,
+          keep_going: Callable[[], bool] = lambda: True) -> dict[str, int]:
+    cutoff = now - timedelta(days=days)
+    plans = {
+        "events": by_id(events, events.c.received_at < cutoff, events.c.received_at, batch),
+        "logs": by_id(logs, logs.c.at < cutoff, logs.c.at, batch),
+        "slow_spans": by_id(slow_spans, slow_spans.c.at < cutoff, slow_spans.c.at, batch),
+        "attachments": by_id(attachments, attachments.c.created_at < cutoff,
+                             attachments.c.id, batch),
+        "feedback": by_id(feedback, feedback.c.created_at < cutoff, feedback.c.id, batch),
+    }
+    done = {name: drain(db, stmt, batch, pause, keep_going) for name, stmt in plans.items()}
+    # Composite keys: bounded deletes by time range instead of id lists.
+    for name, table, column in (("perf_rollups", perf_rollups, perf_rollups.c.bucket),
+                                ("outcomes", outcomes, outcomes.c.bucket)):
+        with db.write() as conn:
+            done[name] = conn.execute(delete(table).where(column < cutoff)).rowcount
+    with db.write() as conn:
+        done["open_sessions"] = prune_open_sessions(conn, before=now - OPEN_SESSIONS_KEPT)
+    return done

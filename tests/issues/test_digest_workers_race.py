@@ -1,0 +1,55 @@
+"""Two workers flushing batches at once neither double count a session nor lose a rollup."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from health_kit import make_project
+
+from tocsin.issues.performance import PerfBatch, transactions
+from tocsin.issues.sessions import SessionBatch, release_health
+from tocsin.lib.clock import FakeClock
+from tocsin.store.engine import Database
+
+
+def test_concurrent_batches_merge(db: Database, clock: FakeClock) -> None:
+    pid = make_project(db, clock)
+    now = clock.now()
+    batches = []
+    for _ in range(2):
+        sessions, perf = SessionBatch(), PerfBatch()
+        # a retried envelope: the same init update reaches both workers
+        sessions.add_update(pid, {"sid": "s1", "init": True, "started": now.isoformat(),
+                                  "status": "ok", "attrs": {"release": "1.0"}}, received=now)
+        perf.add_transaction(pid, {"transaction": "/a", "timestamp": now.timestamp(),
+                                   "start_timestamp": now.timestamp() - 0.1})
+        batches.append((sessions, perf))
+    first_flushed, failures = threading.Event(), []
+
+    def worker(index: int) -> None:
+        try:
+            if index:
+                first_flushed.wait(10)
+            with db.write() as conn:
+                sessions, perf = batches[index]
+                sessions.flush(conn, now=now)
+                perf.flush(conn, now=now, slow_span_ms=1000)
+                if not index:
+                    first_flushed.set()
+                    time.sleep(0.3)  # the other worker is waiting on our rows now
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert failures == []
+    with db.read() as conn:
+        [health] = release_health(conn, pid, since=now - timedelta(hours=1))
+        [row] = transactions(conn, pid, since=now, until=now + timedelta(minutes=1))
+    assert health["sessions"] == 1
+    assert row["count"] == 2

@@ -2,9 +2,10 @@
 
 Every ping stores two times on the monitor row: ``late_at`` (the next ping is
 expected; past it, within grace, the heartbeat is late — shown as degraded)
-and ``deadline_at`` (expected time + grace, or a started run's start + grace;
-past it the heartbeat is down). Healthchecks derives the same on every read
-(``Check.get_status``); we keep them on the row so the deadline scanner finds
+and ``deadline_at`` (expected time + grace, or a started run's start + grace
+— start + max runtime for a Sentry cron monitor; past it the heartbeat is
+down). Healthchecks derives the same on every read (``Check.get_status``);
+we keep them on the row so the deadline scanner finds
 due heartbeats with an index seek and records each flip as a state change.
 """
 
@@ -31,12 +32,17 @@ class Schedule:
     cron: str | None
     tz: str
     grace_s: float
+    max_runtime_s: float | None = None
+    """Set (Sentry's ``max_runtime``, sentry-protocol §1.10): a started run
+    must end within it, and the start itself counts as the expected check-in."""
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Schedule:
         """From the monitor row's columns (interval_s holds the period)."""
+        max_runtime = row.get("max_runtime_s")
         return cls(period_s=float(row["interval_s"]), cron=row["schedule"],
-                   tz=row["tz"] or "UTC", grace_s=float(row["grace_s"] or 3600))
+                   tz=row["tz"] or "UTC", grace_s=float(row["grace_s"] or 3600),
+                   max_runtime_s=None if max_runtime is None else float(max_runtime))
 
 
 def expected_after(schedule: Schedule, last: datetime) -> datetime:
@@ -96,7 +102,10 @@ def deadlines(
 
     A new heartbeat has no deadline until its first ping; a down or paused one
     has none until a ping brings it back. After ``/start`` the run must finish
-    within grace, whatever the schedule says.
+    within grace, whatever the schedule says — or, with a max runtime, within
+    that, while the schedule counts on from the start: Sentry takes an
+    ``in_progress`` check-in as the check-in its slot expected (§1.10), so a
+    job that started on time is never "missed" while it runs.
     """
     if status in ("down", "paused"):
         return Deadlines(None, None)
@@ -106,7 +115,12 @@ def deadlines(
         expected = expected_after(schedule, last_ping_at)
         deadline = expected + grace
         late = expected if status == "up" else None
-    if last_start_at is not None:
+    if last_start_at is not None and schedule.max_runtime_s is not None:
+        expected = expected_after(schedule, last_start_at)
+        deadline = min(expected + grace,
+                       last_start_at + timedelta(seconds=schedule.max_runtime_s))
+        late = expected if status == "up" else None
+    elif last_start_at is not None:
         run_end = last_start_at + grace
         deadline = run_end if deadline is None else min(deadline, run_end)
     if late is not None and deadline is not None and late >= deadline:
@@ -120,6 +134,7 @@ _COLUMNS = (
     monitors.c.id, monitors.c.uuid, monitors.c.name, monitors.c.kind, monitors.c.project_id,
     monitors.c.tags, monitors.c.status, monitors.c.grace_s, monitors.c.last_ping_at,
     monitors.c.last_start_at, monitors.c.late_at, monitors.c.deadline_at,
+    monitors.c.max_runtime_s,
 )
 
 
@@ -210,7 +225,11 @@ def _flip_one(conn: Connection, row: dict[str, Any], *, now: datetime) -> Flip |
 def _down_cause(row: Mapping[str, Any]) -> tuple[str, str]:
     grace_s = float(row["grace_s"] or 0)
     grace = format_duration(grace_s)
-    start = row["last_start_at"]
+    start, max_runtime = row["last_start_at"], row["max_runtime_s"]
+    if start is not None and max_runtime is not None and (
+            start + timedelta(seconds=max_runtime) == row["deadline_at"]):
+        return "timeout", (f"run started {_when(start)} still in progress after "
+                           f"{format_duration(float(max_runtime))} (max runtime)")
     if start is not None and start + timedelta(seconds=grace_s) == row["deadline_at"]:
         return "timeout", (f"started at {_when(start)} and did not finish within the "
                            f"{grace} grace")

@@ -39,11 +39,12 @@ MAX_RUN = timedelta(hours=72)
 # are written (a plain success changes three): converting values for the
 # database is most of a ping's cost in Python.
 _STATE = ("paused", "status", "status_since", "last_ping_at", "last_run_duration_s",
-          "last_start_at", "last_start_rid", "late_at", "deadline_at")
+          "last_start_at", "last_start_rid", "late_at", "deadline_at",
+          "consecutive_failures", "consecutive_successes")
 _COLUMNS = (
     monitors.c.id, monitors.c.uuid, monitors.c.slug, monitors.c.name, monitors.c.kind,
     monitors.c.project_id, monitors.c.interval_s, monitors.c.schedule, monitors.c.tz,
-    monitors.c.grace_s, *(monitors.c[name] for name in _STATE),
+    monitors.c.grace_s, monitors.c.max_runtime_s, *(monitors.c[name] for name in _STATE),
 )  # not tags (JSON to decode): only a state change needs them, and reads them then
 
 # Built once, not per ping: SQLAlchemy then reuses the compiled statements
@@ -96,6 +97,17 @@ class Ping:
     method: str = "GET"
     remote_addr: str | None = None
     user_agent: str | None = None
+    run_duration_s: float | None = None
+    """The client's own measure of the run (a Sentry check-in's ``duration``),
+    taken instead of the time since its start."""
+    failure_threshold: int = 1
+    """Failures in a row that take the heartbeat down; a ping URL's failure
+    counts at once (Healthchecks), a Sentry check-in by the monitor's
+    ``failure_issue_threshold`` (sentry-protocol §5.3)."""
+    recovery_threshold: int = 1
+    """Successes in a row that bring a down heartbeat back up."""
+    summary: str | None = None
+    """What a state change's cause quotes instead of the log's first line."""
 
 
 @dataclass(frozen=True)
@@ -176,9 +188,11 @@ def _apply(conn: Connection, beat: _Heartbeat, ping: Ping) -> tuple[Recorded, di
     log = _text(ping.body)
     duration = None
     if kind in ("success", "fail"):
-        duration = _run_duration(conn, beat, rid, now)
+        duration = ping.run_duration_s
+        if duration is None:
+            duration = _run_duration(conn, beat, rid, now)
         state.update(last_ping_at=now, last_run_duration_s=duration,
-                     status="up" if kind == "success" else "down")
+                     status=_counted(state, ping))
         if state["last_start_at"] is not None and (
             state["last_start_rid"] == rid or kind == "fail" or rid is None
         ):
@@ -198,7 +212,7 @@ def _apply(conn: Connection, beat: _Heartbeat, ping: Ping) -> tuple[Recorded, di
     new = state["status"]
     if new != old:
         state["status_since"] = now
-        reason, cause = _cause(kind, ping.exit_status, log, duration, old)
+        reason, cause = _cause(ping, log, duration, old, state["consecutive_failures"])
         if "tags" not in row:
             row["tags"] = conn.execute(
                 select(monitors.c.tags).where(monitors.c.id == row["id"])).scalar()
@@ -217,6 +231,20 @@ def _apply(conn: Connection, beat: _Heartbeat, ping: Ping) -> tuple[Recorded, di
         "body_size": body_size, "run_duration_s": duration,
     }
     return Recorded(row["uuid"], new, new != old, duration), ping_row
+
+
+def _counted(state: dict[str, Any], ping: Ping) -> str:
+    """The status after a finished run, from the results in a row. The counters
+    stop at the threshold they are compared with, so a steady run of successes
+    leaves the row's counters alone (no extra column to write per ping)."""
+    old = "new" if state["status"] == "paused" else state["status"]
+    if ping.kind == "success":
+        oks = min(state["consecutive_successes"] + 1, ping.recovery_threshold)
+        state.update(consecutive_successes=oks, consecutive_failures=0)
+        return "down" if old == "down" and oks < ping.recovery_threshold else "up"
+    fails = min(state["consecutive_failures"] + 1, ping.failure_threshold)
+    state.update(consecutive_failures=fails, consecutive_successes=0)
+    return "down" if fails >= ping.failure_threshold else old
 
 
 def _run_duration(
@@ -256,13 +284,16 @@ def _first_line(log: str) -> str:
 
 
 def _cause(
-    kind: str, exit_status: int | None, log: str, duration: float | None, old: str
+    ping: Ping, log: str, duration: float | None, old: str, failures: int
 ) -> tuple[str | None, str]:
-    line = _first_line(log)
-    if kind == "fail":
+    line = _first_line(log) if ping.summary is None else ping.summary
+    exit_status = ping.exit_status
+    if ping.kind == "fail":
         what = "job reported failure"
         if exit_status:
             what += f": exit status {exit_status}"
+        if failures > 1:
+            what += f" ({failures} in a row)"
         return ("exit_status" if exit_status else "fail"), what + (f" — {line}" if line else "")
     cause = "ping received" if old != "paused" else "resumed by a ping"
     if duration is not None:

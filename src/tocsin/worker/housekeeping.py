@@ -1,4 +1,5 @@
-"""History upkeep: roll results up every 30 s, prune old data every hour.
+"""History upkeep: roll results up every 30 s, prune old data (check history,
+events) every hour.
 
 Each job runs under a named lease (``store.leases``), so with several worker
 processes against PostgreSQL exactly one of them does it at a time; another
@@ -16,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from tocsin.checks import retention, rollups
+from tocsin.issues import retention as event_retention
 from tocsin.store import leases
 from tocsin.store.runtime import Runtime
 
@@ -70,10 +72,18 @@ class Housekeeping:
         if not await asyncio.to_thread(self._acquire, RETENTION_LEASE,
                                        2 * self.retention_every):
             return None
-        return await asyncio.to_thread(
-            retention.prune, self.runtime.db, now=self.runtime.clock.now(),
-            retention=self.keep, pause=self.retention_pause,
-            keep_going=lambda: stop is None or not stop.is_set())
+        def keep_going() -> bool:
+            return stop is None or not stop.is_set()
+
+        now = self.runtime.clock.now()
+        deleted = await asyncio.to_thread(
+            retention.prune, self.runtime.db, now=now, retention=self.keep,
+            pause=self.retention_pause, keep_going=keep_going)
+        deleted.update(await asyncio.to_thread(
+            event_retention.prune, self.runtime.db, now=now,
+            days=self.runtime.config.event_retention_days, pause=self.retention_pause,
+            keep_going=keep_going))
+        return deleted
 
     async def rollup_loop(self, stop: asyncio.Event) -> None:
         try:

@@ -13,8 +13,10 @@ Loop = Callable[[asyncio.Event], Awaitable[None]]
 def domain_loops(runtime: Runtime) -> dict[str, Loop]:
     from tocsin.worker import housekeeping
     from tocsin.worker.deadlines import DeadlineScanner
+    from tocsin.worker.digest import Digester
 
     return {
         "deadlines": DeadlineScanner(runtime).run,
+        "digest": Digester(runtime).run,
         **housekeeping.loops(runtime),  # "rollups" every 30 s, "retention" hourly
     }

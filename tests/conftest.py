@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from services import require_service
+# the real-SDK kit (tests/sdk/sdk_kit.py) is used from several test folders
+sys.path.insert(0, str(Path(__file__).parent / "sdk"))
+
+from services import require_service  # noqa: E402
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database
 from tocsin.store.migrate import migrate

@@ -81,3 +81,21 @@ def test_metrics_can_require_a_token(app_runtime: Runtime) -> None:
         assert c.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
         ok = c.get("/metrics", headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 200 and "tocsin_build_info" in ok.text
+
+
+def test_metrics_count_issues_and_the_ingest_backlog(client: Any, app_runtime: Runtime) -> None:
+    from tocsin.accounts import projects
+    from tocsin.ingest import spool
+    from tocsin.issues.digest import digest_events
+
+    now = app_runtime.clock.now()
+    with app_runtime.db.write() as conn:
+        shop = projects.ensure_project(conn, "shop", "Shop", now=now)
+        # "disk 1 full" and "disk 2 full" are one issue: numbers do not split groups
+        texts = ("disk 1 full", "disk 2 full", "queue stuck", "cache gone")
+        digest_events(conn, [(shop.id, {"message": text}, now) for text in texts], now=now)
+        spool.spool(conn, project_id=shop.id, key_id=None, body=b"{}\n", received_at=now,
+                    remote_addr=None)
+    samples = _samples(client.get("/metrics").text)
+    assert _value(samples, "tocsin_issues", project="shop", status="unresolved") == 3
+    assert _value(samples, "tocsin_ingest_backlog_envelopes") == 1

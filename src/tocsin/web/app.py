@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 import tocsin
 from tocsin.store.runtime import Runtime
-from tocsin.web import api, health, metrics, ping, setup
+from tocsin.web import api, cron, health, metrics, ping, sentry, setup
 
 
 class TocsinApp(FastAPI):
@@ -31,6 +31,9 @@ class TocsinApp(FastAPI):
             scope["app"] = self
             scope["path_params"] = {"path": scope["path"][len("/ping/"):]}
             await self._ping(scope, receive, send)
+            return
+        if scope["type"] == "http" and "/api/" in scope["path"] and sentry.match(scope["path"]):
+            await self.state.ingest(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -62,8 +65,9 @@ def create_app(
                     "`Authorization: Bearer <token>` (create one with `tocsin createuser`).",
     )
     app.state.runtime = runtime
+    app.state.ingest = sentry.IngestEndpoint(runtime)
     app.add_route("/health", health.health, methods=["GET", "HEAD"])
     app.add_route("/ready", health.ready, methods=["GET", "HEAD"])
-    for routes in (setup, ping, metrics, api):
+    for routes in (setup, ping, cron, metrics, api):
         routes.mount(app)
     return app

@@ -29,9 +29,10 @@ from starlette.responses import PlainTextResponse, Response
 import tocsin
 from tocsin.checks.probes.base import PHASES
 from tocsin.checks.state import STATUSES
+from tocsin.ingest import spool
 from tocsin.store import signals, workers
 from tocsin.store.runtime import Runtime
-from tocsin.store.schema import monitors, projects
+from tocsin.store.schema import issues, monitors, projects
 
 _LABELS = ["monitor", "project", "kind", "instance", "job"]
 
@@ -66,6 +67,12 @@ class MonitorCollector:
             beats = workers.live(conn, now=now)
             pending = signals.pending_count(conn)
             total = conn.execute(select(func.count()).select_from(monitors)).scalar_one()
+            backlog = spool.backlog(conn)
+            open_issues = conn.execute(
+                select(projects.c.slug, issues.c.status, func.count())
+                .join(projects, projects.c.id == issues.c.project_id)
+                .where(issues.c.status != "merged")
+                .group_by(projects.c.slug, issues.c.status)).all()
 
         success = GaugeMetricFamily("probe_success", "Whether the last check passed (1) or "
                                     "failed (0).", labels=_LABELS)
@@ -118,6 +125,14 @@ class MonitorCollector:
         outbox = GaugeMetricFamily("tocsin_signals_pending", "Signals in the outbox not yet "
                                    "handled.")
         outbox.add_metric([], float(pending))
+        spooled = GaugeMetricFamily("tocsin_ingest_backlog_envelopes", "Sentry envelopes "
+                                    "accepted and not yet digested.")
+        spooled.add_metric([], float(backlog))
+        issue_count = GaugeMetricFamily("tocsin_issues", "Error-tracking issues per project "
+                                        "and status.", labels=["project", "status"])
+        for slug, issue_status, n in open_issues:
+            issue_count.add_metric([slug, issue_status], float(n))
+        yield from (spooled, issue_count)
         info = InfoMetricFamily("tocsin_build", "Tocsin version.")
         info.add_metric([], {"version": tocsin.__version__})
         yield from (count, lag, flight, outbox, info)

@@ -18,6 +18,22 @@ ROUTES = {
     ("get", "/api/v1/monitors/{uuid}/uptime"), ("get", "/api/v1/monitors/{uuid}/rollups"),
     ("get", "/api/v1/monitors/{uuid}/pings"),
     ("get", "/api/v1/monitors/{uuid}/pings/{ping_id}/body"),
+    ("get", "/api/v1/projects/{slug}/releases"),
+    ("get", "/api/v1/projects/{slug}/releases/{version}/health"),
+    ("get", "/api/v1/projects/{slug}/performance"),
+    ("get", "/api/v1/projects/{slug}/performance/series"),
+    ("get", "/api/v1/projects/{slug}/slow-spans"), ("get", "/api/v1/projects/{slug}/logs"),
+    ("get", "/api/v1/projects/{slug}/outcomes"),
+    ("get", "/api/v1/projects/{slug}/issues"), ("get", "/api/v1/issues/{issue_id}"),
+    ("put", "/api/v1/issues/{issue_id}/status"), ("post", "/api/v1/issues/{issue_id}/merge"),
+    ("get", "/api/v1/issues/{issue_id}/events"),
+    ("get", "/api/v1/issues/{issue_id}/events/latest"),
+    ("get", "/api/v1/projects/{slug}/events/{event_id}"),
+    ("get", "/api/v1/issues/{issue_id}/tags"), ("get", "/api/v1/issues/{issue_id}/tags/{key}"),
+    ("get", "/api/v1/issues/{issue_id}/activity"),
+    ("get", "/api/v1/projects/{slug}/keys"), ("post", "/api/v1/projects/{slug}/keys"),
+    ("delete", "/api/v1/projects/{slug}/keys/{key_id}"),
+    ("get", "/api/v1/projects/{slug}/ingest"), ("patch", "/api/v1/projects/{slug}/ingest"),
 }
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 

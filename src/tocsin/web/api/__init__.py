@@ -1,15 +1,27 @@
-"""The REST API under /api/v1: monitors, heartbeats, their history, projects.
+"""The REST API under /api/v1: monitors, heartbeats, their history, projects,
+and what the Sentry SDKs send (issues and their events, DSN keys, release health,
+performance, logs).
 
 Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
 the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
-checks, accounts and store; nothing imports it but ``web.app``.
+checks, issues, accounts and store; nothing imports it but ``web.app``.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from tocsin.web.api import errors, history, monitors, projects, stats
+from tocsin.web.api import (
+    errors,
+    history,
+    issues,
+    keys,
+    monitors,
+    outcomes,
+    projects,
+    stats,
+    telemetry,
+)
 from tocsin.web.api.models import ErrorOut
 
 PREFIX = errors.PREFIX
@@ -20,10 +32,12 @@ def router() -> APIRouter:
     # the error model into the OpenAPI document once for all (403: auth.WRITE).
     api = APIRouter(prefix=PREFIX, responses={
         401: {"model": ErrorOut, "description": "No token, or an unknown one."},
-        404: {"model": ErrorOut, "description": "No such monitor (or route)."},
+        404: {"model": ErrorOut, "description": "No such monitor, issue, project or key "
+                                                     "(or route)."},
         422: {"model": ErrorOut, "description": "Invalid fields, each named."},
     })
-    for part in (projects.router, monitors.router, history.router, stats.router):
+    for part in (projects.router, monitors.router, history.router, stats.router,
+                 outcomes.router, telemetry.router, issues.router, keys.router):
         api.include_router(part)
     return api
 

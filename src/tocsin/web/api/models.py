@@ -62,7 +62,8 @@ class MonitorOut(BaseModel):
     paused: bool
     tags: list[str]
     description: str
-    source: str = Field(description="Where it was declared: api, ui or file.")
+    source: str = Field(description="Where it was declared: api, ui, file or sentry "
+                                    "(a check-in's monitor_config).")
     created_at: datetime
     updated_at: datetime
     # current state, maintained on write

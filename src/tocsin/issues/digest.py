@@ -23,9 +23,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.issues import eventdata, releases, titles
@@ -76,10 +77,6 @@ class Digested:
     new_issues: list[int] = field(default_factory=list)
     transitions: dict[int, str] = field(default_factory=dict)
     accepted: Counter[int] = field(default_factory=Counter)  # per project
-
-
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _hour(ts: datetime) -> datetime:
@@ -231,7 +228,7 @@ class EventBatch:
         if new_hashes:
             rows = [{"project_id": project_id, "hash": h, "issue_id": i}
                     for h, i in sorted(new_hashes.items())]
-            conn.execute(_insert(conn)(issue_hashes).values(rows).on_conflict_do_nothing())
+            conn.execute(_upserts(conn.dialect.name).hashes, rows)
 
     def _create_issues(self, conn: Connection, project_id: int, firsts: list[_Event], *,
                        now: datetime) -> list[int]:
@@ -279,23 +276,19 @@ class EventBatch:
         touched: dict[int, list[_Event]] = defaultdict(list)
         for ev in evs:
             touched[ev.issue_id].append(ev)
-        insert = _insert(conn)
+        upserts = _upserts(conn.dialect.name)
         new_users: dict[int, int] = {}
         for issue_id, group_evs in touched.items():
-            keys = sorted({ev.user_key for ev in group_evs if ev.user_key})
-            if keys:
-                added = conn.execute(insert(issue_users).values(
-                    [{"issue_id": issue_id, "user_key": k[:200]} for k in keys]
-                ).on_conflict_do_nothing().returning(issue_users.c.user_key)).all()
-                new_users[issue_id] = len(added)
+            keys = sorted({ev.user_key[:200] for ev in group_evs if ev.user_key})
+            if keys:  # rows actually inserted are the users this issue had not seen
+                new_users[issue_id] = len(conn.execute(
+                    upserts.users, [{"issue_id": issue_id, "user_key": k} for k in keys]
+                ).all())
         hourly: Counter[tuple[int, datetime]] = Counter(
             (ev.issue_id, _hour(ev.at)) for ev in evs)
-        stmt = insert(issue_hourly).values([
-            {"issue_id": i, "bucket": b, "count": n} for (i, b), n in sorted(hourly.items())])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["issue_id", "bucket"],
-            set_={"count": issue_hourly.c.count + stmt.excluded.count}))
-        self._count_tags(conn, evs)
+        conn.execute(upserts.hourly, [{"issue_id": i, "bucket": b, "count": n}
+                                      for (i, b), n in sorted(hourly.items())])
+        self._count_tags(conn, evs, upserts)
         updates = []
         for issue_id, group_evs in touched.items():
             last = max(group_evs, key=lambda ev: ev.at)
@@ -304,18 +297,10 @@ class EventBatch:
                 "at": last.at, "eid": last.data["event_id"],
                 "rel": last.data.get("release") or None,
             })
-        seen = issues.c.last_seen
-        conn.execute(
-            update(issues).where(issues.c.id == bindparam("iid")).values(
-                times_seen=issues.c.times_seen + bindparam("n"),
-                users_seen=issues.c.users_seen + bindparam("u"),
-                last_seen=_greatest(conn, seen, bindparam("at", type_=seen.type)),
-                last_event_id=bindparam("eid"),
-                last_release=_coalesce(bindparam("rel"), issues.c.last_release)),
-            updates)
+        conn.execute(upserts.issue_counts, updates)
         return touched
 
-    def _count_tags(self, conn: Connection, evs: list[_Event]) -> None:
+    def _count_tags(self, conn: Connection, evs: list[_Event], upserts: _Upserts) -> None:
         counts: Counter[tuple[int, str, str]] = Counter()
         first: dict[tuple[int, str, str], datetime] = {}
         last: dict[tuple[int, str, str], datetime] = {}
@@ -323,18 +308,15 @@ class EventBatch:
             for k, v in _tags(ev.data):
                 key = (ev.issue_id, k, v)
                 counts[key] += 1
-                first[key] = min(first.get(key, ev.at), ev.at)
-                last[key] = max(last.get(key, ev.at), ev.at)
-        if not counts:
-            return
-        stmt = _insert(conn)(issue_tags).values([
-            {"issue_id": i, "key": k, "value": v, "count": n, "first_seen": first[(i, k, v)],
-             "last_seen": last[(i, k, v)]} for (i, k, v), n in sorted(counts.items())])
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["issue_id", "key", "value"],
-            set_={"count": issue_tags.c.count + stmt.excluded.count,
-                  "last_seen": _greatest(conn, issue_tags.c.last_seen,
-                                         stmt.excluded.last_seen)}))
+                if key not in first or ev.at < first[key]:
+                    first[key] = ev.at
+                if key not in last or ev.at > last[key]:
+                    last[key] = ev.at
+        if counts:
+            conn.execute(upserts.tags, [
+                {"issue_id": i, "key": k, "value": v, "count": n,
+                 "first_seen": first[(i, k, v)], "last_seen": last[(i, k, v)]}
+                for (i, k, v), n in sorted(counts.items())])
 
     def _judge(self, conn: Connection, touched: dict[int, list[_Event]], evs: list[_Event],
                result: Digested, *, now: datetime) -> None:
@@ -376,22 +358,27 @@ class EventBatch:
         summaries: dict[tuple[Any, ...], dict[str, Any]] = {}
         for ev in evs:
             fields = _filter_fields(ev)
-            key = (ev.project_id, ev.issue_id, *fields.values(), tuple(_tags(ev.data)))
+            key = (ev.project_id, ev.issue_id, *fields.values())
             summary = summaries.get(key)
+            at = ev.at.isoformat()
             if summary is None:
                 summary = summaries[key] = {
                     "issue_id": ev.issue_id, "count": 0, "users": [], **fields,
-                    "tags": dict(_tags(ev.data)), "first_at": ev.at.isoformat(),
-                    "last_at": ev.at.isoformat(), "new_issue": ev.issue_id in result.new_issues,
+                    "tags": {}, "first_at": at, "last_at": at,
+                    "new_issue": ev.issue_id in result.new_issues,
                 }
             summary["count"] += 1
             if ev.user_key and ev.user_key not in summary["users"]:
                 summary["users"].append(ev.user_key)
-            summary["first_at"] = min(summary["first_at"], ev.at.isoformat())
-            summary["last_at"] = max(summary["last_at"], ev.at.isoformat())
-        for key, summary in summaries.items():
-            signals.append(conn, "event.batch", f"issue:{summary['issue_id']}", summary,
-                           now=now, project_id=key[0])
+            tags = summary["tags"]
+            for k, v in _tags(ev.data):
+                values = tags.setdefault(k, {})
+                values[v] = values.get(v, 0) + 1
+            summary["first_at"] = min(summary["first_at"], at)
+            summary["last_at"] = max(summary["last_at"], at)
+        signals.append_many(conn, [
+            ("event.batch", f"issue:{summary['issue_id']}", summary, key[0])
+            for key, summary in summaries.items()], now=now)
 
 
 def _issue_payload(issue_id: int, ev: _Event) -> dict[str, Any]:
@@ -416,16 +403,44 @@ def _trace_id(data: dict[str, Any]) -> str | None:
     return value[:32] if isinstance(value, str) else None
 
 
-def _greatest(conn: Connection, a: Any, b: Any) -> Any:
-    from sqlalchemy import func
+@dataclass(frozen=True)
+class _Upserts:
+    """The counting statements, each run once per batch as an executemany."""
 
-    return func.greatest(a, b) if conn.dialect.name == "postgresql" else func.max(a, b)
+    hashes: Any
+    users: Any
+    hourly: Any
+    tags: Any
+    issue_counts: Any
 
 
-def _coalesce(a: Any, b: Any) -> Any:
-    from sqlalchemy import func
-
-    return func.coalesce(a, b)
+@lru_cache(maxsize=4)
+def _upserts(dialect: str) -> _Upserts:
+    # Built once per dialect and run with a list of parameter sets: SQLAlchemy
+    # compiles each once, where a multi-row VALUES of a different length every
+    # batch was compiled anew (a fifth of the digest's time).
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    greatest = func.greatest if dialect == "postgresql" else func.max
+    hourly = insert(issue_hourly)
+    tags = insert(issue_tags)
+    seen = issues.c.last_seen
+    return _Upserts(
+        hashes=insert(issue_hashes).on_conflict_do_nothing(),
+        users=insert(issue_users).on_conflict_do_nothing().returning(issue_users.c.user_key),
+        hourly=hourly.on_conflict_do_update(
+            index_elements=["issue_id", "bucket"],
+            set_={"count": issue_hourly.c.count + hourly.excluded.count}),
+        tags=tags.on_conflict_do_update(
+            index_elements=["issue_id", "key", "value"],
+            set_={"count": issue_tags.c.count + tags.excluded.count,
+                  "last_seen": greatest(issue_tags.c.last_seen, tags.excluded.last_seen)}),
+        issue_counts=update(issues).where(issues.c.id == bindparam("iid")).values(
+            times_seen=issues.c.times_seen + bindparam("n"),
+            users_seen=issues.c.users_seen + bindparam("u"),
+            last_seen=greatest(seen, bindparam("at", type_=seen.type)),
+            last_event_id=bindparam("eid"),
+            last_release=func.coalesce(bindparam("rel"), issues.c.last_release)),
+    )
 
 
 def digest_events(conn: Connection, items: Sequence[tuple[int, Any, datetime]], *,

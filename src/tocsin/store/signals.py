@@ -9,6 +9,7 @@ consumer's lease expires and the row is claimed again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,19 @@ def append(
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
+
+
+def append_many(
+    conn: Connection,
+    rows: Sequence[tuple[str, str, dict[str, Any], int | None]],
+    *,
+    now: datetime,
+) -> None:
+    """Append (kind, subject, payload, project id) signals in one statement."""
+    if rows:
+        conn.execute(signals.insert(), [
+            {"kind": kind, "subject": subject, "payload": payload, "project_id": project_id,
+             "created_at": now} for kind, subject, payload, project_id in rows])
 
 
 def claim(

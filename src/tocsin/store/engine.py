@@ -15,6 +15,7 @@ benchmark). In turn, a waiting writer waits for at most the transaction ahead.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -87,6 +89,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _dumps(value: Any) -> str:
+    """JSON columns written with orjson (several times faster than ``json``, a
+    twentieth of the digest's time); what it refuses (an integer beyond 64
+    bits) falls back to the standard encoder."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
+
+
+_JSON: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
+
+
 def _sqlite_engine(url: str, synchronous: str) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
@@ -96,6 +111,7 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
         connect_args={"check_same_thread": False, "isolation_level": None, "timeout": 30},
         pool_size=8,
         max_overflow=8,
+        **_JSON,
     )
 
     @event.listens_for(engine, "connect")
@@ -127,7 +143,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
         raise RuntimeError(
             "PostgreSQL needs the psycopg driver: pip install 'tocsin[postgres]'"
         ) from exc
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON)
 
 
 class Database:

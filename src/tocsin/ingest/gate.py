@@ -64,6 +64,7 @@ class Gate:
         self._keys: dict[str, tuple[KeyContext | None, float]] = {}
         self._usage: dict[int, tuple[int, float]] = {}
         self._backlog = (0, -BACKLOG_TTL_S)
+        self._refreshing = False
 
     # -- keys ------------------------------------------------------------------
 
@@ -84,12 +85,20 @@ class Gate:
 
     # -- backlog -----------------------------------------------------------------
 
-    def backlog_due(self) -> bool:
-        return self._backlog[1] + BACKLOG_TTL_S < self.monotonic()
+    def claim_backlog_refresh(self) -> bool:
+        """True for the one caller that should count the backlog now: the
+        others go on with the last count instead of each starting a count."""
+        if self._refreshing or self._backlog[1] + BACKLOG_TTL_S >= self.monotonic():
+            return False
+        self._refreshing = True
+        return True
 
     def refresh_backlog(self) -> None:
-        with self.db.read() as conn:
-            self._backlog = (backlog(conn), self.monotonic())
+        try:
+            with self.db.read() as conn:
+                self._backlog = (backlog(conn), self.monotonic())
+        finally:
+            self._refreshing = False
 
     def overloaded(self, queued_writes: int = 0) -> bool:
         return self._backlog[0] + queued_writes >= self.backlog_limit

@@ -204,7 +204,7 @@ class IngestEndpoint:
 
     async def _check_overload(self) -> None:
         gate = self.gate
-        if gate.backlog_due():
+        if gate.claim_backlog_refresh():
             await asyncio.to_thread(gate.refresh_backlog)
         if gate.overloaded(self.runtime.writer.queued()) or (
                 self.runtime.writer.queued() > QUEUE_LIMIT):

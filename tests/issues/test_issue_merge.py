@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import issue_kit as kit
 from sqlalchemy import func, select
 
+import issue_kit as kit
 from tocsin.issues.state import IssueStates
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import issue_kit as kit
-
 from tocsin.issues import queries
 from tocsin.issues.state import IssueStates
 from tocsin.lib.clock import FakeClock

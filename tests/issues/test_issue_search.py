@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import issue_kit as kit
 import pytest
 
+import issue_kit as kit
 from tocsin.issues.search import (
     SearchError,
     cursor_of,

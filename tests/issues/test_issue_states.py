@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import issue_kit as kit
 import pytest
 from sqlalchemy import Connection, select
 
+import issue_kit as kit
 from tocsin.issues.state import IssueNotFound, IssueStates, TransitionError
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database

@@ -1,17 +1,23 @@
-"""Two workers flushing batches at once neither double count a session nor lose a rollup."""
+"""Two workers flushing batches at once neither double count a session nor lose a
+rollup, nor make two issues of one new error."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import timedelta
 
+from event_kit import frame, python_error
 from health_kit import make_project
+from sqlalchemy import select
 
+from tocsin.issues.digest import EventBatch
 from tocsin.issues.performance import PerfBatch, transactions
 from tocsin.issues.sessions import SessionBatch, release_health
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database
+from tocsin.store.schema import issues
 
 
 def test_concurrent_batches_merge(db: Database, clock: FakeClock) -> None:
@@ -53,3 +59,38 @@ def test_concurrent_batches_merge(db: Database, clock: FakeClock) -> None:
         [row] = transactions(conn, pid, since=now, until=now + timedelta(minutes=1))
     assert health["sessions"] == 1
     assert row["count"] == 2
+
+
+def test_two_digests_of_a_new_error_at_once_make_one_issue(db: Database, clock: FakeClock
+                                                           ) -> None:
+    pid = make_project(db, clock)
+    now = clock.now()
+    error = python_error([frame("charge")], kind="PaymentDeclined")
+    batches = []
+    for _ in range(2):
+        batch = EventBatch()
+        batch.add(pid, {**error, "event_id": uuid.uuid4().hex}, received=now)
+        batches.append(batch)
+    first_flushed, failures = threading.Event(), []
+
+    def worker(index: int) -> None:
+        try:
+            if index:
+                first_flushed.wait(10)
+            with db.write() as conn:
+                batches[index].flush(conn, now=now)
+                if not index:
+                    first_flushed.set()
+                    time.sleep(0.3)  # the second digest looks for the group meanwhile
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert failures == []
+    with db.read() as conn:
+        counts = conn.execute(select(issues.c.times_seen)).scalars().all()
+    assert counts == [2]

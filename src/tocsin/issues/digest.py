@@ -105,6 +105,30 @@ def _status_code(data: dict[str, Any]) -> int | None:
         return None
 
 
+def _issues_of(conn: Connection, project_id: int, hashes: list[str]) -> dict[str, int]:
+    if not hashes:
+        return {}
+    return dict(conn.execute(
+        select(issue_hashes.c.hash, issue_hashes.c.issue_id)
+        .where(issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(hashes))
+    ).all())
+
+
+def _match(evs: list[_Event], found: dict[str, int]) -> dict[int, _Event]:
+    """Give each event the issue of its first known hash. Events of a new group
+    get a placeholder (negative) id; the first event of each is returned by it."""
+    firsts: dict[int, _Event] = {}
+    for ev in evs:
+        hit = next((found[h] for h in ev.grouping.hashes if h in found), None)
+        if hit is None:
+            hit = -(len(firsts) + 1)
+            firsts[hit] = ev
+        for h in ev.grouping.hashes:
+            found.setdefault(h, hit)
+        ev.issue_id = hit
+    return firsts
+
+
 class EventBatch:
     def __init__(self, *, salt: bytes = b"") -> None:
         self._raw: list[_Raw] = []
@@ -142,7 +166,7 @@ class EventBatch:
         by_project: dict[int, list[_Event]] = defaultdict(list)
         for ev in prepared:
             by_project[ev.project_id].append(ev)
-        for project_id, evs in by_project.items():
+        for project_id, evs in sorted(by_project.items()):
             self._assign_issues(conn, project_id, evs, result, now=now)
         self._store_events(conn, prepared)
         touched = self._count(conn, prepared)
@@ -202,21 +226,19 @@ class EventBatch:
     def _assign_issues(self, conn: Connection, project_id: int, evs: list[_Event],
                        result: Digested, *, now: datetime) -> None:
         wanted = sorted({h for ev in evs for h in ev.grouping.hashes})
-        found: dict[str, int] = dict(conn.execute(
-            select(issue_hashes.c.hash, issue_hashes.c.issue_id)
-            .where(issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(wanted))
-        ).all())
+        found = _issues_of(conn, project_id, wanted)
         known = set(found)
-        # events of a new group get a placeholder (negative) until the issue exists
-        firsts: dict[int, _Event] = {}
-        for ev in evs:
-            hit = next((found[h] for h in ev.grouping.hashes if h in found), None)
-            if hit is None:
-                hit = -(len(firsts) + 1)
-                firsts[hit] = ev
-            for h in ev.grouping.hashes:
-                found.setdefault(h, hit)
-            ev.issue_id = hit
+        firsts = _match(evs, dict(found))
+        if firsts:
+            # A new group: lock the project row, then look again. Another
+            # digest (a second lane or worker, PostgreSQL) may have created
+            # the issue meanwhile; it committed before we got the lock, and a
+            # new statement sees its hashes, so a group is created only once.
+            conn.execute(select(projects.c.id).where(projects.c.id == project_id)
+                         .with_for_update())
+            found.update(_issues_of(conn, project_id, [h for h in wanted if h not in known]))
+            known = set(found)
+            firsts = _match(evs, dict(found))
         if firsts:
             new_ids = self._create_issues(conn, project_id, list(firsts.values()), now=now)
             real = dict(zip(firsts, new_ids, strict=True))
@@ -278,7 +300,9 @@ class EventBatch:
             touched[ev.issue_id].append(ev)
         upserts = _upserts(conn.dialect.name)
         new_users: dict[int, int] = {}
-        for issue_id, group_evs in touched.items():
+        # rows are always locked in issue id order, so two digests running at
+        # once (PostgreSQL) wait for each other instead of deadlocking
+        for issue_id, group_evs in sorted(touched.items()):
             keys = sorted({ev.user_key[:200] for ev in group_evs if ev.user_key})
             if keys:  # rows actually inserted are the users this issue had not seen
                 new_users[issue_id] = len(conn.execute(
@@ -290,7 +314,7 @@ class EventBatch:
                                       for (i, b), n in sorted(hourly.items())])
         self._count_tags(conn, evs, upserts)
         updates = []
-        for issue_id, group_evs in touched.items():
+        for issue_id, group_evs in sorted(touched.items()):
             last = max(group_evs, key=lambda ev: ev.at)
             updates.append({
                 "iid": issue_id, "n": len(group_evs), "u": new_users.get(issue_id, 0),

@@ -65,6 +65,8 @@ SRC = HERE.parent / "src"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
 WORKER_ID = "error-ingest-bench"  # -serve, -web, -worker
+_OWN_SETTINGS = ("TOCSIN_DATA_DIR", "TOCSIN_DATABASE_URL", "TOCSIN_PORT", "TOCSIN_HOST",
+                  "TOCSIN_LOG_LEVEL", "TOCSIN_WORKER_ID", "TOCSIN_CONFIG_FILE")
 MAX_EVENTS = 200_000
 MAX_CLIENTS = 1_000
 MAX_RUNS = 20
@@ -433,7 +435,8 @@ def one_run(opts: argparse.Namespace, clients: int, run: int, admin: Any) -> dic
     with tempfile.TemporaryDirectory(prefix="tocsin-ingest-") as tmp:
         work = Path(tmp)
         db_name = f"tocsin_bench_{uuid.uuid4().hex[:10]}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOCSIN_")}
+        # other TOCSIN_* settings in the environment (a batch size, say) reach the server
+        env = {k: v for k, v in os.environ.items() if k not in _OWN_SETTINGS}
         env.update(TOCSIN_DATA_DIR=str(work), TOCSIN_PORT=str(port), TOCSIN_HOST="127.0.0.1",
                    TOCSIN_LOG_LEVEL="warning",
                    PYTHONPATH=os.pathsep.join(filter(None, [str(SRC),

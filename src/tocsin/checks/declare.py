@@ -22,7 +22,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tocsin.accounts.projects import ensure_project, get_project
+from tocsin.accounts.dsn import create_key, list_keys
+from tocsin.accounts.ingest_models import DEFAULT_INGEST, normal_ingest
+from tocsin.accounts.projects import (
+    ensure_project,
+    get_project,
+    ingest_settings,
+    update_ingest_settings,
+)
 from tocsin.checks import monitors as monitor_store
 from tocsin.checks.spec import MonitorSpec, SpecError
 from tocsin.store.schema import monitors, projects
@@ -35,6 +42,10 @@ class ProjectDecl:
     slug: str
     name: str | None = None
     """None keeps an existing project's name (a new one is named after its slug)."""
+    ingest: dict[str, Any] | None = None
+    """The whole ingest settings (``normal_ingest`` form); None leaves them alone."""
+    keys: tuple[str, ...] = ()
+    """DSN key labels the project must have; missing ones are created, none revoked."""
 
 
 @dataclass(frozen=True)
@@ -64,11 +75,14 @@ class Plan:
     delete: list[Deletion] = field(default_factory=list)
     create_projects: list[ProjectDecl] = field(default_factory=list)
     rename_projects: list[ProjectDecl] = field(default_factory=list)
+    ingest_changes: list[ProjectDecl] = field(default_factory=list)
+    new_keys: list[tuple[str, str]] = field(default_factory=list)
+    """(project slug, key label)"""
 
     @property
     def changes_anything(self) -> bool:
         return bool(self.create or self.update or self.delete or self.create_projects
-                    or self.rename_projects)
+                    or self.rename_projects or self.ingest_changes or self.new_keys)
 
     def summary(self) -> str:
         text = (f"{len(self.create)} created, {len(self.update)} updated, "
@@ -76,6 +90,10 @@ class Plan:
         if self.create_projects or self.rename_projects:
             text += (f"; projects: {len(self.create_projects)} created, "
                      f"{len(self.rename_projects)} renamed")
+        if self.ingest_changes:
+            text += f"; ingest settings changed in {len(self.ingest_changes)}"
+        if self.new_keys:
+            text += f"; DSN keys: {len(self.new_keys)} created"
         return text
 
 
@@ -121,6 +139,7 @@ def plan(conn: Connection, specs: list[MonitorSpec], declared_projects: list[Pro
         elif decl.name is not None and decl.name != existing.name:
             result.rename_projects.append(decl)
         known_projects.add(decl.slug)
+        _plan_ingest(conn, decl, None if existing is None else existing.id, result)
     for spec in specs:
         if spec.project not in known_projects and get_project(conn, spec.project) is None:
             result.create_projects.append(ProjectDecl(spec.project))
@@ -141,10 +160,27 @@ def plan(conn: Connection, specs: list[MonitorSpec], declared_projects: list[Pro
     return result
 
 
+def _plan_ingest(conn: Connection, decl: ProjectDecl, project_id: int | None,
+                 result: Plan) -> None:
+    if decl.ingest is not None:
+        current = (DEFAULT_INGEST if project_id is None
+                   else normal_ingest(ingest_settings(conn, project_id)))
+        if current != decl.ingest:
+            result.ingest_changes.append(decl)
+    # a new project gets its Default key when it is created
+    have = ({"Default"} if project_id is None
+            else {key.label for key in list_keys(conn, project_id)})
+    result.new_keys += [(decl.slug, label) for label in decl.keys if label not in have]
+
+
 def execute(conn: Connection, todo: Plan, *, now: datetime) -> None:
     """Apply ``todo`` in the caller's transaction; any error leaves it to roll back."""
     for decl in [*todo.create_projects, *todo.rename_projects]:
         ensure_project(conn, decl.slug, decl.name, now=now)
+    for decl in todo.ingest_changes:
+        update_ingest_settings(conn, _project_id(conn, decl.slug), **(decl.ingest or {}))
+    for slug, label in todo.new_keys:
+        create_key(conn, _project_id(conn, slug), label, now=now)
     for gone in todo.delete:
         monitor_store.delete_monitor(conn, gone.uuid)
     for change in todo.update:
@@ -156,3 +192,9 @@ def execute(conn: Connection, todo: Plan, *, now: datetime) -> None:
         monitor_store.create_many(conn, list(todo.create), now=now, source=SOURCE)
     except monitor_store.SlugTaken as exc:
         raise ApplyConflict(exc.project, exc.slug, str(exc)) from exc
+
+
+def _project_id(conn: Connection, slug: str) -> int:
+    project = get_project(conn, slug)
+    assert project is not None  # created above in the same transaction
+    return project.id

@@ -12,13 +12,16 @@ import contextlib
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from tocsin.accounts.projects import list_projects
+from tocsin.accounts.dsn import list_keys
+from tocsin.accounts.ingest_models import DEFAULT_INGEST, DeclaredIngest, normal_ingest
+from tocsin.accounts.projects import Project, ingest_settings, list_projects
 from tocsin.checks import heartbeat_spec
 from tocsin.checks.declare import ApplyConflict, Plan, ProjectDecl, execute, plan, stored_specs
 from tocsin.checks.spec import COMMON_FIELDS, MonitorSpec, SpecError, parse_spec, settings_model
@@ -43,11 +46,24 @@ class DeclareError(Exception):
         super().__init__(report)
 
 
+KeyLabel = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class _ProjectDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    ingest: DeclaredIngest | None = None
+    keys: list[KeyLabel] = Field(default_factory=list)
+
+    @field_validator("keys")
+    @classmethod
+    def _distinct(cls, labels: list[str]) -> list[str]:
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"key label {twice[0]!r} is listed twice")
+        return labels
 
 
 @dataclass
@@ -158,7 +174,10 @@ class _Reader:
                              f"(also at line {seen[project.slug]})")
                 continue
             seen[project.slug] = self.doc.line((*at, "slug"))
-            self.out.projects.append(ProjectDecl(project.slug, project.name))
+            self.out.projects.append(ProjectDecl(
+                project.slug, project.name,
+                ingest=None if project.ingest is None else project.ingest.stored(),
+                keys=tuple(project.keys)))
 
     def monitor(self, section: str, index: int, item: Any) -> None:
         at: tuple[str | int, ...] = (section, index)
@@ -233,6 +252,8 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
 def _details(todo: Plan) -> list[str]:
     lines = [f"  + project {p.slug}" for p in todo.create_projects]
     lines += [f"  ~ project {p.slug}: name" for p in todo.rename_projects]
+    lines += [f"  ~ project {p.slug}: ingest settings" for p in todo.ingest_changes]
+    lines += [f"  + DSN key {slug}: {label}" for slug, label in todo.new_keys]
     lines += [f"  + {s.project}/{s.slug} ({s.kind})" for s in todo.create]
     lines += [f"  ~ {u.new.project}/{u.new.slug}: {', '.join(u.changed)}" for u in todo.update]
     lines += [f"  - {d.spec.project}/{d.spec.slug}" for d in todo.delete]
@@ -246,8 +267,8 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
         if project is not None and not found:
             raise DeclareError(f"there is no project {project!r}", exit_code=EXIT_FAILED)
         rows = stored_specs(conn, project=project)
-    data: dict[str, Any] = {"version": 1,
-                            "projects": [{"slug": p.slug, "name": p.name} for p in found]}
+        declared = [_exported_project(conn, p) for p in found]
+    data: dict[str, Any] = {"version": 1, "projects": declared}
     for section, beat in (("monitors", False), ("heartbeats", True)):
         items = [_exported(spec) for _, spec in rows
                  if (spec.kind == heartbeat_spec.KIND) == beat]
@@ -259,6 +280,23 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
     dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return header + yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
                               default_flow_style=False, width=100)
+
+
+def _exported_project(conn: Connection, project: Project) -> dict[str, Any]:
+    """Slug and name, and the ingest settings and key labels where they are not
+    what every new project gets."""
+    out: dict[str, Any] = {"slug": project.slug, "name": project.name}
+    settings = normal_ingest(ingest_settings(conn, project.id))
+    ingest = {k: v for k, v in settings.items() if v != DEFAULT_INGEST[k]}
+    if "rate_limits" in ingest:
+        ingest["rate_limits"] = [{k: v for k, v in r.items() if v is not None}
+                                 for r in ingest["rate_limits"]]
+    if ingest:
+        out["ingest"] = ingest
+    labels = [key.label for key in list_keys(conn, project.id)]
+    if labels != ["Default"]:
+        out["keys"] = labels
+    return out
 
 
 def _exported(spec: MonitorSpec) -> dict[str, Any]:

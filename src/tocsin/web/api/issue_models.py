@@ -6,11 +6,12 @@ place. Times are ISO 8601 in UTC.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from tocsin.accounts.ingest_models import Origin, RateLimit
 
 # -- issues ---------------------------------------------------------------------
 
@@ -138,28 +139,6 @@ class EventPage(BaseModel):
 
 
 # -- DSN keys and ingest settings ---------------------------------------------------
-
-Category = Literal["error", "transaction", "span", "session", "monitor", "log_item",
-                   "attachment"]
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
-
-
-def _origin(value: str) -> str:
-    if value != "*" and not _ORIGIN.match(value):
-        raise ValueError("an origin is '*' or scheme://host[:port], e.g. "
-                         "https://app.example.com, without a path")
-    return value
-
-
-Origin = Annotated[str, AfterValidator(_origin)]
-
-
-class RateLimit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    category: Category | None = Field(None, description="null: every category together.")
-    per_minute: int = Field(ge=1, le=10_000_000)
-
 
 class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Response
 
 from tocsin.accounts import dsn as keys
 from tocsin.accounts import projects
+from tocsin.accounts.ingest_models import RateLimit
 from tocsin.web.api.auth import WRITE, Reader, RuntimeDep, Writer
 from tocsin.web.api.errors import ApiError
 from tocsin.web.api.issue_models import (
@@ -21,7 +22,6 @@ from tocsin.web.api.issue_models import (
     KeyIn,
     KeyList,
     KeyOut,
-    RateLimit,
 )
 from tocsin.web.api.issues import Slug, project_id
 

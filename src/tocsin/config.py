@@ -165,6 +165,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DIGEST_BATCH_SIZE", _int(1, 10000), "200",
             "Envelopes digested in one transaction: bigger batches share commits and "
             "issue updates."),
+    Setting("DIGEST_PROCESS", _bool, "true",
+            "`tocsin serve` digests events in a child process of its own, so a burst of "
+            "errors does not slow the web side; false keeps it in one process (less memory)."),
     Setting("SLOW_SPAN_MS", _float(1, 3_600_000), "1000",
             "Spans longer than this are kept as slow spans (a database query over 1 s)."),
 )
@@ -206,6 +209,7 @@ class Config:
     attachment_max_bytes: int
     event_retention_days: int
     digest_batch_size: int
+    digest_process: bool
     slow_span_ms: float
 
     @property

@@ -95,7 +95,7 @@ def _serve_http(runtime: Runtime, with_worker: bool) -> None:
     if with_worker:
         from tocsin.worker.main import Worker
 
-        background = Worker(runtime).running
+        background = Worker(runtime, digest_in_child=runtime.config.digest_process).running
     app = create_app(runtime, background=background)
     cfg = runtime.config
     uvicorn.run(app, host=cfg.host, port=cfg.port, log_level=cfg.log_level,
@@ -108,7 +108,8 @@ def _serve_http(runtime: Runtime, with_worker: bool) -> None:
 @click.option("--host", help="Listen address (overrides TOCSIN_HOST).")
 @click.option("--port", type=int, help="Listen port (overrides TOCSIN_PORT).")
 def serve(config_file: Path | None, host: str | None, port: int | None) -> None:
-    """Run the web server and the worker in one process (the embedded default)."""
+    """Run the web server and the worker together (the embedded default; the Sentry
+    digest runs in a child process, see TOCSIN_DIGEST_PROCESS)."""
     config = _config(host=host, port=port)
     _logging(config.log_level)
     with _runtime(config) as runtime:

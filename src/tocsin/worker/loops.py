@@ -1,4 +1,5 @@
-"""The domain loops the worker runs besides probing (deadlines, rollups, retention)."""
+"""The domain loops the worker runs besides probing (deadlines, digest, rollups,
+retention)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from tocsin.store.runtime import Runtime
 Loop = Callable[[asyncio.Event], Awaitable[None]]
 
 
-def domain_loops(runtime: Runtime) -> dict[str, Loop]:
+def domain_loops(runtime: Runtime, *, digest_in_child: bool = False) -> dict[str, Loop]:
     from tocsin.worker import housekeeping
     from tocsin.worker.deadlines import DeadlineScanner
     from tocsin.worker.digest import Digester
+    from tocsin.worker.digest_process import DigestProcess
 
     return {
         "deadlines": DeadlineScanner(runtime).run,
-        "digest": Digester(runtime).run,
+        "digest": (DigestProcess(runtime).run if digest_in_child else Digester(runtime).run),
         **housekeeping.loops(runtime),  # "rollups" every 30 s, "retention" hourly
     }

@@ -23,8 +23,9 @@ Loop = Callable[[asyncio.Event], Awaitable[None]]
 
 
 class Worker:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, digest_in_child: bool = False) -> None:
         self.runtime = runtime
+        self.digest_in_child = digest_in_child
         cfg = runtime.config
         self.runner = ProbeRunner(
             runtime.db, runtime.writer, runtime.clock, owner=cfg.worker_id,
@@ -41,7 +42,8 @@ class Worker:
     def _add_domain_loops(self) -> None:
         from tocsin.worker import loops
 
-        self.loops.update(loops.domain_loops(self.runtime))
+        self.loops.update(loops.domain_loops(self.runtime,
+                                             digest_in_child=self.digest_in_child))
 
     def lag(self) -> float:
         """Seconds the scheduler runs behind: p99 start delay of recent checks."""

@@ -104,7 +104,7 @@ class Server:
                                  f"{proc.returncode}:\n{log.read_text()[-3000:]}")
 
     def processes(self) -> list[psutil.Process]:
-        """Every process of the server, children included (none today)."""
+        """Every process of the server, children included (serve's digest process)."""
         found = []
         for proc in self.procs:
             with contextlib.suppress(psutil.NoSuchProcess):
@@ -454,19 +454,22 @@ def one_run(opts: argparse.Namespace, clients: int, run: int, admin: Any) -> dic
             db = Database.connect(load_config(env).database_url)
             dsn = f"http://{public_key}@127.0.0.1:{port}/{project_id}"
             captured = capture_envelopes(dsn, opts.distinct, work)
-            commands = ["serve"] if admin is None else ["web", "worker"]
-            for command in commands:
-                own = env | {"TOCSIN_WORKER_ID": f"{WORKER_ID}-{command}"}
-                server.start(command, own, work / f"{command}.log")
+            commands = ["serve"] if admin is None else ["web", *["worker"] * opts.workers]
+            for index, command in enumerate(commands):
+                name = command + (f"-{index}" if index > 1 else "")  # worker, worker-2, ...
+                own = env | {"TOCSIN_WORKER_ID": f"{WORKER_ID}-{name}"}
+                server.start(command, own, work / f"{name}.log")
             _wait_http(server, port)
             if admin is not None:
                 _wait_worker(server, db)
             spies = []
             if opts.py_spy and run == 1 and clients == opts.clients[0]:
-                for proc, command in zip(server.procs, commands, strict=True):
+                for index, (proc, command) in enumerate(zip(server.procs, commands,
+                                                            strict=True)):
                     path = Path(opts.py_spy)
                     if len(commands) > 1:  # profile.web.json, profile.worker.json
-                        path = path.with_name(f"{path.stem}.{command}{path.suffix}")
+                        name = command + (f"-{index}" if index > 1 else "")
+                        path = path.with_name(f"{path.stem}.{name}{path.suffix}")
                     spies.append(_py_spy(proc.pid, str(path), opts.py_spy_seconds))
             sampler = Sampler(server)
             sampler.start()
@@ -639,6 +642,8 @@ def main() -> None:
     parser.add_argument("--digest-seconds", type=float, default=180.0,
                         help="give up waiting for the digest after this long")
     parser.add_argument("--json", type=Path, help="also write every run and the medians here")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="tocsin worker processes with --postgres (default 1)")
     parser.add_argument("--py-spy", dest="py_spy", metavar="FILE",
                         help="record the server with py-spy during the first run "
                              "(.json: speedscope, .svg: flame graph; pip install py-spy)")
@@ -654,6 +659,8 @@ def main() -> None:
         parser.error("--send-seconds up to 600, --digest-seconds up to 1800")
     if not 0 < opts.py_spy_seconds <= 600:
         parser.error("--py-spy-seconds up to 600")
+    if not 1 <= opts.workers <= 8:
+        parser.error("--workers from 1 to 8")
     sys.path.insert(0, str(SRC))  # measure the checkout this script is in
 
     admin = None

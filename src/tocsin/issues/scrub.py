@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from functools import lru_cache
 from typing import Any
 
 FILTERED = "[Filtered]"
@@ -44,14 +43,24 @@ _USER_IDENTITIES = ("id", "email", "username", "ip_address")
 _KEPT_USER_KEYS = frozenset({*_USER_IDENTITIES, "name", "segment", "geo"})
 
 
+# The same names (headers, variables) and short strings (module paths,
+# breadcrumb categories, variable values) come back in every event: both
+# answers are kept in plain dicts, emptied when full. The walk below is the
+# scrubber's cost, so it makes as few calls per value as it can.
+_CACHE_LIMIT = 16384
+_secret_names: dict[Any, bool] = {}
+_short_texts: dict[str, str] = {}
+_CACHED_TEXT = 200
+
+
 def secret_key(key: Any) -> bool:
-    return isinstance(key, str) and _secret_name(key)
-
-
-@lru_cache(maxsize=4096)
-def _secret_name(key: str) -> bool:
-    # The same names (headers, variables) come back in every event.
-    return _SECRET_KEY.search(key) is not None
+    hit = _secret_names.get(key)
+    if hit is None:
+        hit = isinstance(key, str) and _SECRET_KEY.search(key) is not None
+        if len(_secret_names) >= _CACHE_LIMIT:
+            _secret_names.clear()
+        _secret_names[key] = hit
+    return hit
 
 
 def _luhn(digits: str) -> bool:
@@ -73,21 +82,19 @@ def scrub_text(text: str) -> str:
     """``text`` with card numbers and bearer/authorization tokens replaced."""
     if len(text) > _CACHED_TEXT:
         return _scrub_text(text)
-    return _scrub_short(text)
-
-
-_CACHED_TEXT = 200
+    hit = _short_texts.get(text)
+    if hit is None:
+        hit = _scrub_text(text)
+        if len(_short_texts) >= _CACHE_LIMIT:
+            _short_texts.clear()
+        _short_texts[text] = hit
+    return hit
 
 
 def _scrub_text(text: str) -> str:
     if _CARD.search(text):
         text = _CARD.sub(_card, text)
     return _BEARER.sub(FILTERED, text) if _BEARER_HINT.search(text) else text
-
-
-# Short strings (module paths, variable values, breadcrumb categories) repeat
-# from event to event; the regexes are the cost of scrubbing.
-_scrub_short = lru_cache(maxsize=16384)(_scrub_text)
 
 
 def _scrub_tree(root: Any) -> Any:
@@ -98,26 +105,50 @@ def _scrub_tree(root: Any) -> Any:
     while pending:
         node = pending.pop()
         if isinstance(node, dict):
-            items: Any = list(node.items())
+            _scrub_mapping(node, pending)
         elif isinstance(node, list):
-            items = list(enumerate(node))
-        else:
-            continue
-        for key, value in items:
-            if isinstance(node, dict) and secret_key(key) and value not in (None, ""):
-                node[key] = FILTERED
-            elif isinstance(value, str):
-                node[key] = scrub_text(value)
-            elif isinstance(value, dict | list):
-                if isinstance(node, list) and _is_secret_pair(value):
-                    value[1] = FILTERED  # [["Authorization", "…"]] header or query pairs
-                else:
-                    pending.append(value)
+            _scrub_sequence(node, pending)
     return root
 
 
-def _is_secret_pair(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2 and secret_key(value[0])
+def _scrub_mapping(node: dict[Any, Any], pending: list[Any]) -> None:
+    # Values of existing keys are replaced while iterating: the size never
+    # changes. The caches are read here first: a call less per value.
+    names, texts = _secret_names, _short_texts
+    for key, value in node.items():
+        if value is None or value == "":
+            continue
+        secret = names.get(key)
+        if secret is None:
+            secret = secret_key(key)
+        if secret:
+            node[key] = FILTERED
+        elif isinstance(value, str):
+            clean = texts.get(value)
+            if clean is None:
+                clean = scrub_text(value)
+            if clean is not value:
+                node[key] = clean
+        elif isinstance(value, dict | list):
+            pending.append(value)
+
+
+def _scrub_sequence(node: list[Any], pending: list[Any]) -> None:
+    texts = _short_texts
+    for index, value in enumerate(node):
+        if isinstance(value, str):
+            clean = texts.get(value)
+            if clean is None:
+                clean = scrub_text(value)
+            if clean is not value:
+                node[index] = clean
+        elif isinstance(value, list):
+            if len(value) == 2 and isinstance(value[0], str) and secret_key(value[0]):
+                value[1] = FILTERED  # [["Authorization", "…"]] header or query pairs
+            else:
+                pending.append(value)
+        elif isinstance(value, dict):
+            pending.append(value)
 
 
 def _query_string(query: str) -> str:

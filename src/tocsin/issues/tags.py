@@ -8,7 +8,6 @@ not the SDK thought to send it.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from tocsin.issues.titles import user_key
 
@@ -83,11 +82,9 @@ def derived_tags(event: dict[str, Any]) -> dict[str, str]:
     derived["user"] = user_key(event)
     request = event.get("request")
     if isinstance(request, dict) and isinstance(request.get("url"), str):
-        try:
-            parts = urlsplit(request["url"])
-            derived["url"] = parts._replace(query="", fragment="").geturl()
-        except ValueError:
-            pass
+        # the URL without its query and fragment (a string cut: rebuilding it
+        # from urlsplit's parts was a tenth of normalising an event)
+        derived["url"] = request["url"].partition("#")[0].partition("?")[0].strip()
     contexts = event.get("contexts") or {}
     for name in ("runtime", "browser", "os", "device"):
         derived[name] = _context_tag(contexts, name)

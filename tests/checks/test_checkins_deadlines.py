@@ -67,3 +67,52 @@ def test_the_next_slot_is_counted_from_a_runs_start(db: Database, clock: FakeClo
     clock.advance(3 * 3600)
     [down] = flip(db, clock)
     assert (down.new_status, down.reason) == ("down", "missed")
+
+
+def test_a_missed_run_counts_toward_the_failure_threshold(db: Database,
+                                                           clock: FakeClock) -> None:
+    pid = project(db, clock)
+    send(db, clock, pid, check_in("etl", "ok", monitor_config=HOURLY | {
+        "failure_issue_threshold": 2}))
+    clock.advance(5 * 60)  # 12:05: the run is due
+    assert [f.new_status for f in flip(db, clock)] == ["degraded"]
+    clock.advance(5 * 60)  # 12:10: it never came; one failure, not down yet
+    assert flip(db, clock) == []
+    row = the_monitor(db, pid, "etl")
+    assert row["status"] == "degraded" and row["consecutive_failures"] == 1
+    assert row["deadline_at"] == clock.now() + timedelta(hours=1)  # 13:05 + 5 min margin
+    clock.advance(3600)  # 13:10: the second miss in a row
+    [down] = flip(db, clock)
+    assert (down.new_status, down.reason) == ("down", "missed")
+    assert changes(db, row["id"])[-1]["cause"].endswith(
+        "(2 failed or missed runs in a row)")
+
+
+def test_a_run_after_one_miss_starts_the_count_again(db: Database, clock: FakeClock) -> None:
+    pid = project(db, clock)
+    send(db, clock, pid, check_in("etl", "ok", monitor_config=HOURLY | {
+        "failure_issue_threshold": 2}))
+    clock.advance(5 * 60)
+    flip(db, clock)
+    clock.advance(5 * 60)
+    flip(db, clock)
+    assert the_monitor(db, pid, "etl")["consecutive_failures"] == 1
+    clock.advance(55 * 60)  # 13:05: on time again
+    send(db, clock, pid, check_in("etl", "ok"))
+    row = the_monitor(db, pid, "etl")
+    assert (row["status"], row["consecutive_failures"]) == ("up", 0)
+    clock.advance(3600)  # 14:05 due, then 14:10: one miss is not two
+    assert [f.new_status for f in flip(db, clock)] == ["degraded"]
+    clock.advance(5 * 60)
+    assert flip(db, clock) == []
+    assert the_monitor(db, pid, "etl")["status"] == "degraded"
+
+
+def test_with_the_default_threshold_one_miss_takes_it_down(db: Database,
+                                                          clock: FakeClock) -> None:
+    pid = project(db, clock)
+    send(db, clock, pid, check_in("etl", "ok", monitor_config=HOURLY))
+    clock.advance(5 * 60)
+    flip(db, clock)
+    clock.advance(5 * 60)
+    assert [f.new_status for f in flip(db, clock)] == ["down"]

@@ -134,7 +134,8 @@ _COLUMNS = (
     monitors.c.id, monitors.c.uuid, monitors.c.name, monitors.c.kind, monitors.c.project_id,
     monitors.c.tags, monitors.c.status, monitors.c.grace_s, monitors.c.last_ping_at,
     monitors.c.last_start_at, monitors.c.late_at, monitors.c.deadline_at,
-    monitors.c.max_runtime_s,
+    monitors.c.max_runtime_s, monitors.c.source, monitors.c.failure_threshold,
+    monitors.c.consecutive_failures, monitors.c.interval_s, monitors.c.schedule, monitors.c.tz,
 )
 
 
@@ -193,8 +194,21 @@ def flip_due(conn: Connection, *, now: datetime, limit: int = 500) -> list[Flip]
 def _flip_one(conn: Connection, row: dict[str, Any], *, now: datetime) -> Flip | None:
     status, late_at, deadline_at = row["status"], row["late_at"], row["deadline_at"]
     values: dict[str, Any]
-    if deadline_at is not None and deadline_at <= now and status in ("new", "up", "degraded"):
+    if (deadline_at is not None and deadline_at <= now and status in ("new", "up", "degraded")
+            and _below_threshold(row)):
+        # A Sentry monitor's missed or timed-out run is one failure of its
+        # failure_issue_threshold (§5.3): counted, and the next slot awaited.
+        following = deadlines(Schedule.of(row), status="degraded", last_ping_at=deadline_at,
+                              last_start_at=None)
+        values = {"consecutive_failures": int(row["consecutive_failures"] or 0) + 1,
+                  "consecutive_successes": 0, "last_start_at": None, "late_at": None,
+                  "deadline_at": following.deadline_at}
+        new = status
+    elif deadline_at is not None and deadline_at <= now and status in ("new", "up", "degraded"):
         reason, cause = _down_cause(row)
+        threshold = int(row["failure_threshold"] or 1)
+        if threshold > 1 and int(row["consecutive_failures"] or 0) + 1 >= threshold:
+            cause += f" ({threshold} failed or missed runs in a row)"
         new, at = "down", deadline_at
         values = {"status": new, "status_since": at, "late_at": None, "deadline_at": None}
     elif late_at is not None and late_at <= now and status == "up":
@@ -220,6 +234,13 @@ def _flip_one(conn: Connection, row: dict[str, Any], *, now: datetime) -> Flip |
     record_change(conn, row, status, new, reason=reason, cause=cause, now=at,
                   extra={"detected_at": now.isoformat()})
     return Flip(row["uuid"], status, new, reason, at)
+
+
+def _below_threshold(row: Mapping[str, Any]) -> bool:
+    from tocsin.checks.checkin_config import SOURCE  # it builds on this module
+
+    return row["source"] == SOURCE and (
+        int(row["consecutive_failures"] or 0) + 1 < int(row["failure_threshold"] or 1))
 
 
 def _down_cause(row: Mapping[str, Any]) -> tuple[str, str]:

@@ -81,18 +81,26 @@ def run_python(
     return _run(command, timeout)
 
 
-def run_node(dsn: str, scenario: str, *args: str, timeout: float = 60) -> dict[str, Any]:
+# Older majors of @sentry/node, installed under npm aliases (tests/sdk/node/package.json).
+NODE_MAJORS = {"8": "sentry-node-8", "9": "sentry-node-9", "10": "sentry-node-10",
+               "11": "@sentry/node"}
+
+
+def run_node(dsn: str, scenario: str, *args: str, timeout: float = 60,
+             major: str = "11") -> dict[str, Any]:
     """Run one @sentry/node scenario (skips or fails first when node is missing)."""
     require_node()
     node = shutil.which("node")
     assert node is not None
-    return _run([node, str(NODE_SCENARIO), dsn, scenario, *args], timeout)
+    return _run([node, str(NODE_SCENARIO), dsn, scenario, *args], timeout,
+                {"TOCSIN_SENTRY_NODE": NODE_MAJORS[major]})
 
 
-def _run(command: list[str], timeout: float) -> dict[str, Any]:
+def _run(command: list[str], timeout: float, extra_env: dict[str, str] | None = None
+         ) -> dict[str, Any]:
     # From the repository root, so both SDKs mark the scenario's own frames
     # in_app (Python: under project_root = cwd; Node: outside node_modules).
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(extra_env or {})}
     env.pop("SENTRY_DSN", None)
     try:
         done = subprocess.run(

@@ -1,10 +1,13 @@
 // Drive the real @sentry/node SDK against a DSN, one scenario per process
 // (the SDK is global state). Usage: node scenario.mjs <dsn> <scenario> [--count N]
+// (environment: TOCSIN_SENTRY_NODE=sentry-node-9 runs @sentry/node 9 instead)
 //
 // Prints one JSON line on stdout: {"sdk", "version", "scenario", "event_ids", ...}
 // so a test can look up what the server stored. Exits 0 once everything is
 // flushed; a non-zero exit means the SDK could not deliver (see stderr).
-import * as Sentry from "@sentry/node";
+// TOCSIN_SENTRY_NODE picks an older major (sentry-node-8, -9, -10: npm aliases
+// in package.json) for the version matrix; the default is the current one.
+const Sentry = await import(process.env.TOCSIN_SENTRY_NODE || "@sentry/node");
 
 const RELEASE = "tocsin-sdk-test@1.0.0";
 const ENVIRONMENT = "sdk-test";

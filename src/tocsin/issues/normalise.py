@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from tocsin.issues import timestamps
+from tocsin.issues import timestamps, useragent
 from tocsin.issues.frames import normalise_stacktrace, text
 from tocsin.issues.tags import event_tags
 
@@ -291,5 +291,6 @@ def normalise(
         event["start_timestamp"] = None if start is None else start + shift + moved
         event["spans"] = _spans(raw.get("spans"), shift)
         event["measurements"] = _dict(raw.get("measurements"))
+    useragent.fill_contexts(event)
     event["tags"] = event_tags(raw.get("tags"), event)
     return event

@@ -41,7 +41,8 @@ async def login(request: Request) -> Response:
         next_url = safe_next(request.query_params.get("next"))
         if current is not None and current.user_id is not None:
             return RedirectResponse(next_url, status_code=303)
-        return _form(request, 200, None, next_url=next_url)
+        # keep a live anonymous session: two sign-in tabs share one token
+        return _form(request, 200, current, next_url=next_url)
     form = await request.form()
     next_url = safe_next(str(form.get("next") or ""))
     email, password = str(form.get("email") or "").strip(), str(form.get("password") or "")

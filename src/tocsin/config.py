@@ -112,7 +112,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Public URL of this server, used in ping URLs and set-up links. "
             "Unset: http://HOST:PORT."),
     Setting("SECRET_KEY", _str, None,
-            "Key for signed links. Unset: generated once and kept in the database.",
+            "Key for signed links and sign-in cookies (changing it signs everyone out). "
+            "Unset: generated once and kept in the database.",
             secret=True),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info",
             "Log verbosity."),
@@ -149,6 +150,9 @@ SETTINGS: tuple[Setting, ...] = (
             "If set, /metrics requires `Authorization: Bearer <token>`.", secret=True),
     Setting("SETUP_LINK_TTL_HOURS", _int(1, 720), "24",
             "Hours the first-start admin set-up link stays valid."),
+    Setting("SESSION_HOURS", _int(1, 8760), "168",
+            "Hours a sign-in to the web pages lasts. A week: people stay signed in "
+            "through a working week, and a cookie left on a lost laptop stops working."),
     Setting("INGEST_MAX_ENVELOPE_BYTES", _int(1024, 1 << 31), str(100 * 1024 * 1024),
             "Largest Sentry envelope accepted, counted after decompression (a compressed "
             "bomb is refused, not unpacked). 100 MiB as Relay's default."),
@@ -203,6 +207,7 @@ class Config:
     ping_body_limit: int
     metrics_token: str | None
     setup_link_ttl_hours: int
+    session_hours: int
     ingest_max_envelope_bytes: int
     ingest_max_wire_bytes: int
     ingest_backlog_limit: int

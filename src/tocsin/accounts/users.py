@@ -62,8 +62,12 @@ def create_user(
 
 
 def authenticate(conn: Connection, email: str, password: str) -> User | None:
+    """The user with this e-mail and password, else None (whichever was wrong)."""
     row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
     if row is None:
+        # Hash anyway, so an unknown e-mail takes as long as a wrong password
+        # and the answer's timing does not tell which e-mails have accounts.
+        _hasher.hash(password)
         return None
     try:
         _hasher.verify(row.password_hash, password)

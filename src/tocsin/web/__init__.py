@@ -1,4 +1,5 @@
-"""HTTP: the REST API, ping URLs, health and metrics endpoints, set-up pages.
+"""HTTP: the REST API, ping URLs, health and metrics endpoints, the set-up,
+sign-in and project settings pages.
 
 Layer 2 (composition root): may import every domain below it, never the worker.
 Routes translate HTTP into domain calls and back; no domain rule lives here.

@@ -1,5 +1,5 @@
 """The ASGI application: FastAPI for /api/v1 (with OpenAPI), plain Starlette
-routes for the hot and tiny paths (pings, health, metrics)."""
+routes for the hot and tiny paths (pings, health, metrics) and the web pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 import tocsin
 from tocsin.store.runtime import Runtime
-from tocsin.web import api, cron, health, metrics, ping, sentry, setup
+from tocsin.web import api, cron, health, metrics, ping, sentry, setup, ui
 
 
 class TocsinApp(FastAPI):
@@ -68,6 +68,6 @@ def create_app(
     app.state.ingest = sentry.IngestEndpoint(runtime)
     app.add_route("/health", health.health, methods=["GET", "HEAD"])
     app.add_route("/ready", health.ready, methods=["GET", "HEAD"])
-    for routes in (setup, ping, cron, metrics, api):
+    for routes in (setup, ui, ping, cron, metrics, api):
         routes.mount(app)
     return app

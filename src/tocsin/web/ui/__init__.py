@@ -1,0 +1,26 @@
+"""The web pages people sign in to: sign-in and out, the projects list, and a
+project's settings (DSN keys with their set-up snippets, ingest settings).
+
+Server-rendered Jinja2 that works without JavaScript (one inline script adds
+copy buttons); sessions in a signed cookie, CSRF tokens in every form
+(``session``), the signed-in guard (``access``). Routes call ``accounts``
+directly, as the API does; nothing imports this package but ``web.app``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from tocsin.web.ui import login, pages
+
+
+def mount(app: FastAPI) -> None:
+    app.add_route("/", pages.home, methods=["GET"])
+    app.add_route("/login", login.login, methods=["GET", "POST"])
+    app.add_route("/logout", login.logout, methods=["POST"])
+    app.add_route("/projects", pages.project_list, methods=["GET"])
+    app.add_route("/projects/{slug}/settings", pages.settings, methods=["GET"])
+    app.add_route("/projects/{slug}/keys", pages.create_key, methods=["POST"])
+    app.add_route("/projects/{slug}/keys/{key_id:int}/revoke", pages.revoke_key,
+                  methods=["POST"])
+    app.add_route("/projects/{slug}/ingest", pages.update_ingest, methods=["POST"])

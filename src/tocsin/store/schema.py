@@ -549,3 +549,29 @@ feedback = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_feedback_project", "project_id", "created_at"),
 )
+
+# Source maps (sentry-protocol §6): chunks of an artifact bundle wait here,
+# named by their SHA-1, until `sentry-cli` asks for the bundle to be assembled.
+artifact_chunks = Table(
+    "artifact_chunks", metadata,
+    Column("sha1", String(40), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# The files of assembled bundles, one per (project, debug id, kind): the
+# minified ``source`` and its ``sourcemap``, zlib-compressed.
+source_files = Table(
+    "source_files", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("debug_id", String(36), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("bundle", String(40), nullable=False),  # the bundle's SHA-1
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("project_id", "debug_id", "kind"),
+    Index("ix_source_files_uploaded", "uploaded_at"),
+)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
+from tocsin.issues import artifacts
 from tocsin.issues.sessions import prune_open_sessions
 from tocsin.store.engine import Database
 from tocsin.store.pruning import by_id, drain
@@ -51,4 +52,7 @@ def prune(db: Database, *, now: datetime, days: int, batch: int = 5000, pause: f
             done[name] = conn.execute(delete(table).where(column < cutoff)).rowcount
     with db.write() as conn:
         done["open_sessions"] = prune_open_sessions(conn, before=now - OPEN_SESSIONS_KEPT)
+    with db.write() as conn:
+        # uploaded source maps follow the events they explain
+        done.update(artifacts.prune(conn, now=now, days=days))
     return done

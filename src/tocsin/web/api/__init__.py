@@ -19,6 +19,7 @@ from tocsin.web.api import (
     monitors,
     outcomes,
     projects,
+    sourcemaps,
     stats,
     telemetry,
 )
@@ -45,4 +46,5 @@ def router() -> APIRouter:
 def mount(app: FastAPI) -> None:
     errors.install(app)
     app.include_router(router())
+    sourcemaps.mount(app)  # Sentry's /api/0 routes for sentry-cli
 

@@ -1,0 +1,59 @@
+"""The esbuild fixtures of tests/issues/sourcemaps and a bundle zip built from them
+in the layout sentry-cli 3.8 uploads (``manifest.json`` plus ``files/_/_/…``).
+At the top of tests/ because the issues, API and SDK tests all use it."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+FIXTURES = Path(__file__).resolve().parent / "issues" / "sourcemaps"
+BUILDS = ("a", "b")
+
+
+def code(build: str) -> bytes:
+    return (FIXTURES / f"build-{build}" / "checkout.min.mjs").read_bytes()
+
+
+def source_map(build: str) -> bytes:
+    return (FIXTURES / f"build-{build}" / "checkout.min.mjs.map").read_bytes()
+
+
+def debug_id(build: str) -> str:
+    found = re.search(rb"//# debugId=([0-9a-f-]+)", code(build))
+    assert found
+    return found.group(1).decode()
+
+
+def event(build: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = orjson.loads((FIXTURES / f"event-build-{build}.json").read_bytes())
+    return copy.deepcopy(loaded)
+
+
+def bundle(*builds: str, files: dict[str, Any] | None = None) -> bytes:
+    """A bundle zip of the given builds (and any extra manifest entries)."""
+    manifest: dict[str, Any] = {"files": {}, "org": "o", "project": "shop"}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for build in builds:
+            ident = debug_id(build)
+            js = f"files/_/_/{build}/checkout.min.mjs"
+            mp = js + ".map"
+            archive.writestr(js, code(build))
+            archive.writestr(mp, source_map(build))
+            manifest["files"][js] = {"type": "minified_source",
+                                     "url": f"~/{build}/checkout.min.mjs",
+                                     "headers": {"debug-id": ident,
+                                                 "sourcemap": "checkout.min.mjs.map"}}
+            manifest["files"][mp] = {"type": "source_map",
+                                     "url": f"~/{build}/checkout.min.mjs.map",
+                                     "headers": {"debug-id": ident}}
+        manifest["files"].update(files or {})
+        archive.writestr("manifest.json", orjson.dumps(manifest))
+    return out.getvalue()

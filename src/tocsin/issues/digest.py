@@ -19,6 +19,7 @@ minutes" is a sum over signals, never a scan of events.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from tocsin.issues.grouping import GROUPING_CONFIG, Grouping, group
 from tocsin.issues.normalise import InvalidEvent, normalise
 from tocsin.issues.scrub import scrub
 from tocsin.issues.state import IssueStates
+from tocsin.issues.symbolicate import Symbolicator
 from tocsin.store import signals
 from tocsin.store.schema import (
     events,
@@ -44,6 +46,8 @@ from tocsin.store.schema import (
     issues,
     projects,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -183,7 +187,7 @@ class EventBatch:
         ids = sorted({r.project_id for r in self._raw})
         hashing = dict(conn.execute(select(projects.c.id, projects.c.hash_users)
                                     .where(projects.c.id.in_(ids))).all())
-        out: list[_Event] = []
+        staged: list[tuple[_Raw, dict[str, Any]]] = []
         seen: set[tuple[int, str]] = set()
         for raw in self._raw:
             if raw.project_id not in hashing:  # project deleted since the envelope came
@@ -199,6 +203,12 @@ class EventBatch:
                 result.duplicates += 1
                 continue
             seen.add((raw.project_id, data["event_id"]))
+            staged.append((raw, data))
+        symbolicator = _symbolicator(conn, staged)
+        out: list[_Event] = []
+        for raw, data in staged:
+            if symbolicator is not None:
+                _symbolicate(symbolicator, raw.project_id, data)
             scrub(data, hash_users=bool(hashing[raw.project_id]), salt=self._salt)
             grouping = group(data)
             # the explanation is kept once, on the issue; events keep their hashes
@@ -403,6 +413,30 @@ class EventBatch:
         signals.append_many(conn, [
             ("event.batch", f"issue:{summary['issue_id']}", summary, key[0])
             for key, summary in summaries.items()], now=now)
+
+
+def _symbolicator(conn: Connection, staged: list[tuple[_Raw, dict[str, Any]]]
+                  ) -> Symbolicator | None:
+    """The source maps the batch's events name, loaded in one go (or None)."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for raw, data in staged:
+        for image in (data.get("debug_meta") or {}).get("images") or []:
+            wanted[raw.project_id].add(image["debug_id"])
+    if not wanted:
+        return None
+    symbolicator = Symbolicator()
+    try:
+        symbolicator.load(conn, wanted)
+    except Exception:  # a map must never cost the events: they go in unmapped
+        log.exception("source maps for this batch could not be loaded")
+    return symbolicator
+
+
+def _symbolicate(symbolicator: Symbolicator, project_id: int, data: dict[str, Any]) -> None:
+    try:
+        symbolicator.apply(project_id, data)
+    except Exception:
+        log.exception("event %s: its frames could not be symbolicated", data.get("event_id"))
 
 
 def _issue_payload(issue_id: int, ev: _Event) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from tocsin.issues import timestamps, useragent
 from tocsin.issues.frames import normalise_stacktrace, text
+from tocsin.issues.symbolicate import sourcemap_images
 from tocsin.issues.tags import event_tags
 
 MAX_BREADCRUMBS = 100  # Sentry's server-side limit; the newest are the useful ones.
@@ -292,5 +293,8 @@ def normalise(
         event["spans"] = _spans(raw.get("spans"), shift)
         event["measurements"] = _dict(raw.get("measurements"))
     useragent.fill_contexts(event)
+    images = sourcemap_images(raw)
+    if images:  # only what symbolication reads (§6 "Sourcemaps"): debug ids of JS bundles
+        event["debug_meta"] = {"images": images}
     event["tags"] = event_tags(raw.get("tags"), event)
     return event

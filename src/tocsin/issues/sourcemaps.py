@@ -1,0 +1,158 @@
+"""A source map (revision 3) decoder: where a position in minified code came from.
+
+Only what symbolication needs: ``sources`` (with ``sourceRoot``),
+``sourcesContent``, ``names`` and ``mappings`` — Base64 VLQ segments of one,
+four or five fields, ``;`` between generated lines, ``,`` between segments,
+every field but the generated column relative to the previous segment across
+lines (ECMA-426 §"Mappings"). Index maps (``sections``) are refused with
+:class:`BadSourceMap`: bundlers that emit them are rare, and they are left
+for later.
+
+Lines and columns here are 0-based, as in the map; callers convert.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+_B64 = {c: i for i, c in enumerate(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+class BadSourceMap(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Token:
+    """The original position of one generated position."""
+
+    source: str
+    line: int
+    column: int
+    name: str | None
+    source_index: int
+    generated_column: int
+
+
+def decode_vlq(text: str) -> list[int]:
+    """The signed integers of one Base64 VLQ run (``"AAgBC"`` → ``[0, 0, 16, 1]``)."""
+    values: list[int] = []
+    value = shift = 0
+    for char in text:
+        digit = _B64.get(char)
+        if digit is None:
+            raise BadSourceMap(f"{char!r} is not a Base64 VLQ digit")
+        value += (digit & 31) << shift
+        if digit & 32:
+            shift += 5
+            continue
+        values.append(-(value >> 1) if value & 1 else value >> 1)
+        value = shift = 0
+    if shift:
+        raise BadSourceMap("a VLQ number is cut short")
+    return values
+
+
+# One generated line: the generated columns (sorted) and, for each, the
+# (source index, original line, original column, name index or -1) it maps to.
+_Line = tuple[list[int], list[tuple[int, int, int, int]]]
+
+
+class SourceMap:
+    def __init__(self, sources: list[str], contents: list[str | None], names: list[str],
+                 lines: list[_Line]) -> None:
+        self.sources = sources
+        self.contents = contents
+        self.names = names
+        self._lines = lines
+        self._split: dict[int, list[str]] = {}
+
+    @classmethod
+    def parse(cls, raw: bytes | str) -> SourceMap:
+        try:
+            doc = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise BadSourceMap(f"not JSON: {exc}") from None
+        if not isinstance(doc, dict):
+            raise BadSourceMap("a source map is a JSON object")
+        if "sections" in doc:
+            raise BadSourceMap("index maps (sections) are not supported")
+        if doc.get("version") not in (3, "3"):
+            raise BadSourceMap(f"version {doc.get('version')!r} is not 3")
+        root = doc.get("sourceRoot")
+        root = root if isinstance(root, str) else ""
+        if root and not root.endswith("/"):
+            root += "/"
+        sources = [root + s if isinstance(s, str) else "" for s in _list(doc.get("sources"))]
+        contents = [c if isinstance(c, str) else None for c in _list(doc.get("sourcesContent"))]
+        contents += [None] * (len(sources) - len(contents))
+        names = [n if isinstance(n, str) else "" for n in _list(doc.get("names"))]
+        mappings = doc.get("mappings")
+        if not isinstance(mappings, str):
+            raise BadSourceMap("'mappings' must be a string")
+        return cls(sources, contents, names, _decode_mappings(mappings, len(sources)))
+
+    def lookup(self, line: int, column: int) -> Token | None:
+        """The token at or before (``line``, ``column``) on that generated line."""
+        if not 0 <= line < len(self._lines):
+            return None
+        columns, segments = self._lines[line]
+        at = bisect_right(columns, column) - 1
+        if at < 0:
+            return None
+        src, src_line, src_col, name = segments[at]
+        return Token(self.sources[src], src_line, src_col,
+                     self.names[name] if 0 <= name < len(self.names) else None, src,
+                     columns[at])
+
+    def source_lines(self, index: int) -> list[str] | None:
+        """The original file's lines from ``sourcesContent``, or None when not embedded."""
+        if index in self._split:
+            return self._split[index]
+        content = self.contents[index] if 0 <= index < len(self.contents) else None
+        lines = content.splitlines() if content is not None else None
+        if lines is not None:
+            self._split[index] = lines
+        return lines
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _decode_mappings(mappings: str, n_sources: int) -> list[_Line]:
+    lines: list[_Line] = []
+    src = src_line = src_col = name = 0
+    for text in mappings.split(";"):
+        columns: list[int] = []
+        segments: list[tuple[int, int, int, int]] = []
+        col = 0
+        for segment in text.split(","):
+            if not segment:
+                continue
+            fields = decode_vlq(segment)
+            col += fields[0]
+            if len(fields) < 4:
+                continue  # a generated position that maps to nothing
+            src += fields[1]
+            src_line += fields[2]
+            src_col += fields[3]
+            this_name = -1
+            if len(fields) >= 5:
+                name += fields[4]
+                this_name = name
+            if not 0 <= src < n_sources:
+                raise BadSourceMap(f"source index {src} is out of range")
+            columns.append(col)
+            segments.append((src, src_line, src_col, this_name))
+        if columns and any(b < a for a, b in zip(columns, columns[1:], strict=False)):
+            order = sorted(range(len(columns)), key=columns.__getitem__)
+            columns = [columns[i] for i in order]
+            segments = [segments[i] for i in order]
+        lines.append((columns, segments))
+    return lines

@@ -96,6 +96,14 @@ def run_node(dsn: str, scenario: str, *args: str, timeout: float = 60,
                 {"TOCSIN_SENTRY_NODE": NODE_MAJORS[major]})
 
 
+def run_node_script(script: str, *args: str, timeout: float = 60) -> dict[str, Any]:
+    """Run another script of tests/sdk/node (say ``minified.mjs``) the same way."""
+    require_node()
+    node = shutil.which("node")
+    assert node is not None
+    return _run([node, str(SDK_DIR / "node" / script), *args], timeout)
+
+
 def _run(command: list[str], timeout: float, extra_env: dict[str, str] | None = None
          ) -> dict[str, Any]:
     # From the repository root, so both SDKs mark the scenario's own frames

@@ -57,6 +57,14 @@ def test_it_lists_every_route_of_the_api(client: Any) -> None:
     assert found == ROUTES
 
 
+def test_it_leaves_the_sentry_cli_routes_out_of_the_document(client: Any) -> None:
+    # /api/0/… copies Sentry's API for sentry-cli (docs/api.md "Source maps");
+    # it is not Tocsin's API, so it is not described here.
+    paths = _schema(client)["paths"]
+    assert not [path for path in paths if path.startswith("/api/0/")]
+    assert client.get("/api/0/organizations/acme/chunk-upload/").status_code == 401
+
+
 def test_it_declares_the_bearer_scheme_on_every_route(client: Any) -> None:
     schema = _schema(client)
     scheme = schema["components"]["securitySchemes"]["bearer"]

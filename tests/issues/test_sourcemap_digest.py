@@ -9,10 +9,10 @@ import zlib
 from typing import Any
 
 import pytest
-import sourcemap_kit as kit
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
+import sourcemap_kit as kit
 from tocsin.accounts import projects
 from tocsin.issues import artifacts, eventdata, symbolicate
 from tocsin.issues.digest import EventBatch, digest_events
@@ -134,3 +134,27 @@ def test_maps_are_loaded_once_per_batch_not_per_frame(db: Database, clock: FakeC
         sa_event.remove(db.engine, "before_cursor_execute", seen)
     assert done.stored == 40 and len(done.new_issues) == 1
     assert len(statements) == 2  # which files, then the maps' contents
+    sa_event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        _digest(db, clock, pid, kit.event("a"), kit.event("b"))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(statements) == 3  # the next batch finds the parsed maps in the LRU
+
+
+def test_browser_frames_match_by_url_and_resolve_next_to_the_bundle(db: Database,
+                                                                    clock: FakeClock) -> None:
+    pid = _project(db, clock)
+    _upload(db, clock, pid, kit.bundle("a"))
+    payload = kit.event("a")
+    url = "https://shop.example/assets/checkout.min.mjs"
+    payload["platform"] = "javascript"
+    payload["debug_meta"]["images"][0]["code_file"] = url
+    for frame in payload["exception"]["values"][0]["stacktrace"]["frames"]:
+        if frame["filename"].endswith("checkout.min.mjs"):
+            frame.update(abs_path=url, filename="/assets/checkout.min.mjs")
+    _digest(db, clock, pid, payload)
+    [frames] = _frames(db)
+    assert frames[-1]["abs_path"] == "https://shop.example/src/checkout.js"
+    assert (frames[-1]["function"], frames[-1]["lineno"]) == ("chargeCard", 14)
+    assert frames[-1]["data"]["minified"]["abs_path"] == url

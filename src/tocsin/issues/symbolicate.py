@@ -48,7 +48,8 @@ class _Parsed:
 
 
 _BAD = object()
-_cache: OrderedDict[tuple[int, int], Any] = OrderedDict()  # (row id, source row id) → _Parsed
+# (debug id, bundle of the map, bundle of the minified source) → _Parsed or _BAD
+_cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
 
 def sourcemap_images(raw: Any) -> list[dict[str, str]]:
@@ -93,24 +94,28 @@ class Symbolicator:
             return
         rows = conn.execute(
             select(source_files.c.id, source_files.c.project_id, source_files.c.debug_id,
-                   source_files.c.kind)
+                   source_files.c.kind, source_files.c.bundle)
             .where(source_files.c.project_id.in_(sorted(wanted)),
                    source_files.c.debug_id.in_(ids))).all()
-        found: dict[tuple[int, str], dict[str, int]] = {}
-        for row_id, project_id, debug_id, kind in rows:
+        found: dict[tuple[int, str], dict[str, tuple[int, str]]] = {}
+        for row_id, project_id, debug_id, kind, bundle in rows:
             if debug_id in wanted.get(project_id, ()):
-                found.setdefault((project_id, debug_id), {})[kind] = row_id
-        keys = {key: (kinds["sourcemap"], kinds.get("source", 0))
-                for key, kinds in found.items() if "sourcemap" in kinds}
-        fetch = sorted({i for k in keys.values() if k not in _cache for i in k if i})
+                found.setdefault((project_id, debug_id), {})[kind] = (row_id, bundle)
+        # Cached by content, not row: the bundle's SHA-1 names what a row holds.
+        plans = {key: (kinds["sourcemap"], kinds.get("source"))
+                 for key, kinds in found.items() if "sourcemap" in kinds}
+        fetch = sorted({row[0] for key, (smap, src) in plans.items()
+                        if _cache_key(key[1], smap, src) not in _cache
+                        for row in (smap, src) if row})
         blobs: dict[int, bytes] = {}
         if fetch:
             blobs = dict(conn.execute(select(source_files.c.id, source_files.c.data)
                                       .where(source_files.c.id.in_(fetch))).all())
-        for key, cache_key in keys.items():
+        for key, (smap, src) in plans.items():
+            cache_key = _cache_key(key[1], smap, src)
             parsed = _cache.get(cache_key)
             if parsed is None:
-                parsed = _parse(key[1], blobs.get(cache_key[0]), blobs.get(cache_key[1]))
+                parsed = _parse(key[1], blobs.get(smap[0]), blobs.get(src[0]) if src else None)
                 _cache[cache_key] = parsed
                 while len(_cache) > _CACHED_MAPS:
                     _cache.popitem(last=False)
@@ -134,6 +139,11 @@ class Symbolicator:
         for stacktrace in _stacktraces(data):
             mapped += _apply_frames(stacktrace["frames"], by_file, ids)
         return mapped
+
+
+def _cache_key(debug_id: str, smap: tuple[int, str], src: tuple[int, str] | None
+               ) -> tuple[str, str, str]:
+    return debug_id, smap[1], src[1] if src else ""
 
 
 def _parse(debug_id: str, packed_map: bytes | None, packed_source: bytes | None) -> Any:

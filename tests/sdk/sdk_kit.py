@@ -6,10 +6,11 @@ and per scenario ``trace_id``, ``session_ids`` or ``check_in_ids``), so the
 test can look up what the server stored. Both raise ``ScenarioFailed`` with
 the process's stderr when it fails.
 
-Node tests skip when node or tests/sdk/node/node_modules is missing, unless
-CI demands them (``TOCSIN_TEST_REQUIRE_SERVICES=1``, as tests/services.py
-does for the databases): then they fail. ``npm ci --prefix tests/sdk/node``
-installs the modules.
+Node tests (and tests/sentry/test_sourcemaps_sdk.py, which also runs the
+sentry-cli that npm installs there) skip when node or tests/sdk/node/node_modules
+is missing, unless CI demands them (``TOCSIN_TEST_REQUIRE_SERVICES=1``, as
+tests/services.py does for the databases): then they fail.
+``npm ci --prefix tests/sdk/node`` installs the modules.
 """
 
 from __future__ import annotations

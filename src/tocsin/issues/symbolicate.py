@@ -124,6 +124,12 @@ class Symbolicator:
             if parsed is not _BAD:
                 self._maps[key] = parsed
 
+    def add(self, project_id: int, debug_id: str, smap: SourceMap,
+            minified: str | None = None) -> None:
+        """Use an already parsed map (tools and tests; the digest uses :meth:`load`)."""
+        self._maps[(project_id, debug_id)] = _Parsed(
+            smap, minified.split("\n") if minified is not None else None)
+
     def apply(self, project_id: int, data: dict[str, Any]) -> int:
         """Symbolicate the event's frames in place; returns how many were mapped."""
         images = (data.get("debug_meta") or {}).get("images") or []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sourcemap_kit import code, source_map
 
+from sourcemap_kit import code, source_map
 from tocsin.issues.sourcemaps import BadSourceMap, SourceMap, decode_vlq
 
 
@@ -60,7 +60,8 @@ def test_it_finds_nothing_before_the_first_segment_or_past_the_last_line() -> No
 
 @pytest.mark.parametrize("raw", [b"nope", b"[]", b'{"version": 2, "mappings": ""}',
                                  b'{"version": 3, "sections": []}',
-                                 b'{"version": 3, "sources": [], "mappings": "AAAA"}'])
+                                 b'{"version": 3, "sources": [], "mappings": "AAAA"}',
+                                 b'{"version": 3, "sources": ["a"], "mappings": "AAAggggggggE"}'])
 def test_it_refuses_what_is_not_a_usable_map(raw: bytes) -> None:
     with pytest.raises(BadSourceMap):
         SourceMap.parse(raw)

@@ -35,7 +35,10 @@ log = logging.getLogger(__name__)
 
 MAX_IMAGES = 100
 _CONTEXT = 5
-_CACHED_MAPS = 64  # parsed maps kept across batches; a large one is tens of MiB parsed
+_CACHED_MAPS = 32  # parsed maps kept across batches: at most ~20 bytes a segment
+# A map past this is not parsed (logged): millions of segments cost seconds
+# of digest time and hundreds of MiB; 32 MiB covers the largest apps we know.
+MAX_MAP_BYTES = 32 * 1024 * 1024
 _MAX_LINE = 10_000  # minified lines are long; context lines are cut to this
 
 
@@ -154,12 +157,16 @@ def _cache_key(debug_id: str, smap: tuple[int, str], src: tuple[int, str] | None
 
 def _parse(debug_id: str, packed_map: bytes | None, packed_source: bytes | None) -> Any:
     try:
-        smap = SourceMap.parse(zlib.decompress(packed_map or b""))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed_map or b"", MAX_MAP_BYTES)
+        if inflater.unconsumed_tail:
+            raise ValueError(f"the map is larger than {MAX_MAP_BYTES} bytes")
+        smap = SourceMap.parse(raw)
         minified = None
         if packed_source:
             minified = zlib.decompress(packed_source).decode("utf-8", "replace").split("\n")
         return _Parsed(smap, minified)
-    except (BadSourceMap, zlib.error, ValueError, RecursionError) as exc:
+    except (BadSourceMap, zlib.error, ValueError, OverflowError, RecursionError) as exc:
         log.warning("source map %s cannot be used: %s", debug_id, exc)
         return _BAD
 

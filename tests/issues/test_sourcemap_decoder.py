@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from sourcemap_kit import code, source_map
@@ -59,9 +60,24 @@ def test_it_finds_nothing_before_the_first_segment_or_past_the_last_line() -> No
 
 
 @pytest.mark.parametrize("raw", [b"nope", b"[]", b'{"version": 2, "mappings": ""}',
-                                 b'{"version": 3, "sections": []}',
+                                 b'{"version": 3, "sections": [{"url": "x.map"}]}',
                                  b'{"version": 3, "sources": [], "mappings": "AAAA"}',
                                  b'{"version": 3, "sources": ["a"], "mappings": "AAAggggggggE"}'])
 def test_it_refuses_what_is_not_a_usable_map(raw: bytes) -> None:
     with pytest.raises(BadSourceMap):
         SourceMap.parse(raw)
+
+
+def test_it_flattens_an_index_map_shifting_each_section() -> None:
+    inner = orjson.loads(source_map("a"))
+    line, column = _column_of("a", "new o(")
+    index = orjson.dumps({"version": 3, "sections": [
+        {"offset": {"line": 0, "column": 0},
+         "map": {"version": 3, "sources": ["first.js"], "names": [], "mappings": "AAAA"}},
+        {"offset": {"line": 5, "column": 7}, "map": inner}]})
+    smap = SourceMap.parse(index)
+    first = smap.lookup(0, 3)
+    assert first is not None and first.source == "first.js"
+    token = smap.lookup(5 + line, column)  # the throw's line is not the section's first
+    assert token is not None and token.source == "../src/checkout.js" and token.line == 13
+    assert smap.source_lines(token.source_index) is not None

@@ -4,9 +4,9 @@ Only what symbolication needs: ``sources`` (with ``sourceRoot``),
 ``sourcesContent``, ``names`` and ``mappings`` — Base64 VLQ segments of one,
 four or five fields, ``;`` between generated lines, ``,`` between segments,
 every field but the generated column relative to the previous segment across
-lines (ECMA-426 §"Mappings"). Index maps (``sections``) are refused with
-:class:`BadSourceMap`: bundlers that emit them are rare, and they are left
-for later.
+lines (ECMA-426 §"Mappings"). Index maps (``sections``, ECMA-426 §"Index
+source map") are flattened into one; a section that is a ``url`` instead of an
+inline ``map`` is refused, as are sections inside sections.
 
 Lines and columns here are 0-based, as in the map; callers convert.
 """
@@ -81,10 +81,17 @@ class SourceMap:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise BadSourceMap(f"not JSON: {exc}") from None
+        try:
+            if isinstance(doc, dict) and "sections" in doc:
+                return _flatten(doc)
+            return cls._of(doc)
+        except OverflowError:
+            raise BadSourceMap("a position does not fit in 32 bits") from None
+
+    @classmethod
+    def _of(cls, doc: Any) -> SourceMap:
         if not isinstance(doc, dict):
             raise BadSourceMap("a source map is a JSON object")
-        if "sections" in doc:
-            raise BadSourceMap("index maps (sections) are not supported")
         if doc.get("version") not in (3, "3"):
             raise BadSourceMap(f"version {doc.get('version')!r} is not 3")
         root = doc.get("sourceRoot")
@@ -93,16 +100,12 @@ class SourceMap:
             root += "/"
         sources = [root + s if isinstance(s, str) else "" for s in _list(doc.get("sources"))]
         contents = [c if isinstance(c, str) else None for c in _list(doc.get("sourcesContent"))]
-        contents += [None] * (len(sources) - len(contents))
+        contents = contents[:len(sources)] + [None] * (len(sources) - len(contents))
         names = [n if isinstance(n, str) else "" for n in _list(doc.get("names"))]
         mappings = doc.get("mappings")
         if not isinstance(mappings, str):
             raise BadSourceMap("'mappings' must be a string")
-        try:
-            lines = _decode_mappings(mappings, len(sources))
-        except OverflowError:
-            raise BadSourceMap("a position does not fit in 32 bits") from None
-        return cls(sources, contents, names, lines)
+        return cls(sources, contents, names, _decode_mappings(mappings, len(sources)))
 
     def lookup(self, line: int, column: int) -> Token | None:
         """The token at or before (``line``, ``column``) on that generated line."""
@@ -126,6 +129,40 @@ class SourceMap:
         if lines is not None:
             self._split[index] = lines
         return lines
+
+
+def _flatten(doc: dict[str, Any]) -> SourceMap:
+    """One map of an index map's sections, each shifted to its offset."""
+    sources: list[str] = []
+    contents: list[str | None] = []
+    names: list[str] = []
+    merged: list[tuple[list[int], list[int]]] = []
+    for section in _list(doc.get("sections")):
+        offset = section.get("offset") if isinstance(section, dict) else None
+        inner = section.get("map") if isinstance(section, dict) else None
+        if not isinstance(offset, dict) or not isinstance(inner, dict) or "sections" in inner:
+            raise BadSourceMap("each section needs an offset and an inline map (no url, "
+                               "no nested sections)")
+        line0, col0 = offset.get("line"), offset.get("column")
+        if not isinstance(line0, int) or not isinstance(col0, int) or line0 < 0 or col0 < 0:
+            raise BadSourceMap("a section's offset needs a line and a column")
+        part = SourceMap._of(inner)
+        n_sources, n_names = len(sources), len(names)
+        sources += part.sources
+        contents += part.contents
+        names += part.names
+        for i, (columns, segments) in enumerate(part._lines):
+            while len(merged) <= line0 + i:
+                merged.append(([], []))
+            shift = col0 if i == 0 else 0
+            out_columns, out_segments = merged[line0 + i]
+            for at, column in enumerate(columns):
+                src, src_line, src_col, name = segments[4 * at:4 * at + 4]
+                out_columns.append(column + shift)
+                out_segments += (src + n_sources, src_line, src_col,
+                                 name + n_names if name >= 0 else -1)
+    lines = [(array("i", c), array("i", g)) for c, g in merged]
+    return SourceMap(sources, contents, names, lines)
 
 
 def _list(value: Any) -> list[Any]:

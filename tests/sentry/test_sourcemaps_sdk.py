@@ -18,7 +18,7 @@ from sourcemap_kit import FIXTURES, debug_id
 from tocsin.accounts import users
 from tocsin.accounts.tokens import create_api_token
 from tocsin.issues import eventdata
-from tocsin.store.schema import source_files
+from tocsin.store.schema import releases, source_files
 
 SENTRY_CLI = SDK_DIR / "node" / "node_modules" / ".bin" / "sentry-cli"
 
@@ -41,6 +41,15 @@ def _token(sentry: Any) -> str:
         return create_api_token(conn, user.id, "sentry-cli", now=now)
 
 
+def _in_git() -> bool:
+    git = shutil.which("git")
+    if git is None:
+        return False
+    done = subprocess.run([git, "rev-parse", "--is-inside-work-tree"], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    return done.returncode == 0 and done.stdout.strip() == "true"
+
+
 def _sentry_cli(sentry: Any, token: str, *args: str) -> str:
     env = {**os.environ, "SENTRY_URL": sentry.url, "SENTRY_AUTH_TOKEN": token,
            "SENTRY_DISABLE_UPDATE_CHECK": "1", "SENTRY_LOG_LEVEL": "info"}
@@ -49,6 +58,25 @@ def _sentry_cli(sentry: Any, token: str, *args: str) -> str:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
+
+
+def test_sentry_cli_creates_and_finalizes_a_release(sentry: Any) -> None:
+    token = _token(sentry)
+    out = _sentry_cli(sentry, token, "releases", "new", "shop@2.0.0", "--org", "acme",
+                      "--project", "shop")
+    assert "Created release shop@2.0.0" in out
+    out = _sentry_cli(sentry, token, "releases", "finalize", "shop@2.0.0", "--org", "acme",
+                      "--project", "shop")
+    assert "Finalized release shop@2.0.0" in out
+    out = _sentry_cli(sentry, token, "releases", "info", "shop@2.0.0", "--org", "acme",
+                      "--project", "shop")
+    assert "shop@2.0.0" in out
+    if _in_git():  # commits from this repository's history: accepted, not kept
+        _sentry_cli(sentry, token, "releases", "set-commits", "shop@2.0.0", "--auto",
+                    "--ignore-missing", "--org", "acme", "--project", "shop")
+    with sentry.runtime.db.read() as conn:
+        versions = conn.execute(select(releases.c.version)).scalars().all()
+    assert versions == ["shop@2.0.0"]
 
 
 def test_sentry_cli_uploads_and_node_errors_show_the_original_source(

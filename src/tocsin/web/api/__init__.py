@@ -19,6 +19,7 @@ from tocsin.web.api import (
     monitors,
     outcomes,
     projects,
+    sentry_releases,
     sourcemaps,
     stats,
     telemetry,
@@ -47,4 +48,5 @@ def mount(app: FastAPI) -> None:
     errors.install(app)
     app.include_router(router())
     sourcemaps.mount(app)  # Sentry's /api/0 routes for sentry-cli
+    sentry_releases.mount(app)
 

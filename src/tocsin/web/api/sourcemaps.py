@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Path, Request
 from fastapi.responses import JSONResponse
@@ -38,9 +39,11 @@ def _refuse(status: int, detail: str) -> JSONResponse:
 
 
 @router.get("/chunk-upload/")
-def chunk_options(request: Request, owner: Writer, org: Org) -> dict[str, Any]:
+def chunk_options(owner: Writer, org: Org) -> dict[str, Any]:
     return {
-        "url": str(request.url_for("upload_chunks", org=org)),
+        # Relative: sentry-cli joins it to SENTRY_URL (checked with 3.8), which
+        # stays right behind a proxy or a path prefix where our host guess may not.
+        "url": f"/api/0/organizations/{quote(org, safe='')}/chunk-upload/",
         "chunkSize": artifacts.CHUNK_SIZE,
         "chunksPerRequest": artifacts.MAX_CHUNKS_PER_REQUEST,
         "maxFileSize": artifacts.MAX_BUNDLE_SIZE,
@@ -52,7 +55,7 @@ def chunk_options(request: Request, owner: Writer, org: Org) -> dict[str, Any]:
     }
 
 
-@router.post("/chunk-upload/", name="upload_chunks")
+@router.post("/chunk-upload/")
 async def upload_chunks(request: Request, runtime: RuntimeDep, owner: Writer,
                         org: Org) -> Any:
     body = bytearray()

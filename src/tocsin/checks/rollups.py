@@ -36,7 +36,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
 from sqlalchemy import ColumnElement, Connection, DateTime, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from tocsin.lib import histogram
@@ -44,6 +43,7 @@ from tocsin.lib.clock import ensure_utc
 from tocsin.lib.histogram import Latency
 from tocsin.store.engine import Database
 from tocsin.store.schema import instance, monitors, results, rollups
+from tocsin.store.upsert import insert_for
 
 MINUTE = timedelta(minutes=1)
 SAFETY_LAG = timedelta(minutes=2)
@@ -152,8 +152,7 @@ def _set_watermark(conn: Connection, minute: datetime) -> None:
 
 
 def _insert(conn: Connection, table: Any) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return insert_for(conn)(table)
 
 
 # --- rolling up ---------------------------------------------------------------

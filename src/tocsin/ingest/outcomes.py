@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.store.schema import outcomes
+from tocsin.store.upsert import insert_for
 
 # Categories that count against a project's monthly event quota.
 QUOTA_CATEGORIES = ("error", "transaction")
@@ -75,8 +75,7 @@ class Outcomes:
             return
         rows = [{"project_id": p, "bucket": b, "source": s, "reason": r, "category": c,
                  "quantity": q} for (p, b, s, r, c), q in sorted(self.counts.items())]
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(outcomes).values(rows)
+        stmt = insert_for(conn)(outcomes).values(rows)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["project_id", "bucket", "source", "reason", "category"],
             set_={"quantity": outcomes.c.quantity + stmt.excluded.quantity}))

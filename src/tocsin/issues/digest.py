@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.issues import eventdata, releases, titles
 from tocsin.issues.grouping import GROUPING_CONFIG, Grouping, group
@@ -46,6 +45,7 @@ from tocsin.store.schema import (
     issues,
     projects,
 )
+from tocsin.store.upsert import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -477,7 +477,7 @@ def _upserts(dialect: str) -> _Upserts:
     # Built once per dialect and run with a list of parameter sets: SQLAlchemy
     # compiles each once, where a multi-row VALUES of a different length every
     # batch was compiled anew (a fifth of the digest's time).
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     greatest = func.greatest if dialect == "postgresql" else func.max
     hourly = insert(issue_hourly)
     tags = insert(issue_tags)

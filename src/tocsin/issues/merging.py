@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.store.schema import (
     events,
@@ -22,10 +21,7 @@ from tocsin.store.schema import (
     issue_users,
     issues,
 )
-
-
-def _insert(conn: Connection):  # type: ignore[no-untyped-def]
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+from tocsin.store.upsert import insert_for
 
 
 def _pair(conn: Connection, name: str):  # type: ignore[no-untyped-def]
@@ -55,7 +51,7 @@ def _fold_hourly(conn: Connection, target_id: int, ids: list[int]) -> None:
                         .where(issue_hourly.c.issue_id.in_(ids))
                         .group_by(issue_hourly.c.bucket)).all()
     if rows:
-        stmt = _insert(conn)(issue_hourly).values(
+        stmt = insert_for(conn)(issue_hourly).values(
             [{"issue_id": target_id, "bucket": b, "count": int(c)} for b, c in rows])
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["issue_id", "bucket"],
@@ -69,7 +65,7 @@ def _fold_tags(conn: Connection, target_id: int, ids: list[int]) -> None:
                                func.max(t.last_seen))
                         .where(t.issue_id.in_(ids)).group_by(t.key, t.value)).all()
     if rows:
-        stmt = _insert(conn)(issue_tags).values([
+        stmt = insert_for(conn)(issue_tags).values([
             {"issue_id": target_id, "key": k, "value": v, "count": int(n),
              "first_seen": first, "last_seen": last} for k, v, n, first, last in rows])
         conn.execute(stmt.on_conflict_do_update(
@@ -84,7 +80,7 @@ def _fold_users(conn: Connection, target_id: int, ids: list[int]) -> None:
     keys = list(conn.execute(select(issue_users.c.user_key).distinct()
                              .where(issue_users.c.issue_id.in_(ids))).scalars())
     if keys:
-        conn.execute(_insert(conn)(issue_users).values(
+        conn.execute(insert_for(conn)(issue_users).values(
             [{"issue_id": target_id, "user_key": k} for k in keys]).on_conflict_do_nothing())
     conn.execute(issue_users.delete().where(issue_users.c.issue_id.in_(ids)))
 

@@ -28,11 +28,12 @@ from sqlalchemy import Connection, bindparam, select, tuple_
 
 from tocsin.issues import releases
 from tocsin.issues.perf_queries import series, slow_spans, transactions
-from tocsin.issues.sdktime import chunks, floor_to, insert_for, parse_timestamp
+from tocsin.issues.sdktime import chunks, floor_to, parse_timestamp
 from tocsin.lib import histogram
 from tocsin.lib.histogram import Latency
 from tocsin.store.schema import perf_rollups
 from tocsin.store.schema import slow_spans as slow_spans_table
+from tocsin.store.upsert import insert_for
 
 __all__ = ["PerfBatch", "Sample", "SpanSample", "series", "slow_spans", "transactions"]
 

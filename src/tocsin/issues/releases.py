@@ -11,13 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.store.schema import environments, releases
-
-
-def _insert(conn: Connection):  # type: ignore[no-untyped-def]
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+from tocsin.store.upsert import insert_for
 
 
 def touch(conn: Connection, project_id: int, seen: Iterable[tuple[str, datetime]],
@@ -27,7 +23,7 @@ def touch(conn: Connection, project_id: int, seen: Iterable[tuple[str, datetime]
     for version, at in seen:
         if version and (version not in latest or at > latest[version]):
             latest[version] = at
-    insert = _insert(conn)
+    insert = insert_for(conn)
     if latest:
         rows = [{"project_id": project_id, "version": v[:250], "first_seen": at,
                  "last_seen": at} for v, at in sorted(latest.items())]

@@ -12,9 +12,6 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
-
 
 def parse_timestamp(value: Any) -> datetime | None:
     """Aware UTC from Unix seconds or RFC 3339 text; None when it is neither."""
@@ -46,11 +43,6 @@ def floor_to(at: datetime, step: timedelta) -> datetime:
     seconds = int(step.total_seconds())
     epoch = int(at.timestamp()) // seconds * seconds
     return datetime.fromtimestamp(epoch, UTC)
-
-
-def insert_for(conn: Connection):  # type: ignore[no-untyped-def]
-    """The dialect's INSERT, which has ``on_conflict_do_*`` on both engines."""
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def chunks(rows: list[Any], size: int = 500) -> list[list[Any]]:

@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, or_, select, tuple_
 
 from tocsin.issues import releases
-from tocsin.issues.sdktime import chunks, floor_to, insert_for, parse_timestamp
+from tocsin.issues.sdktime import chunks, floor_to, parse_timestamp
 from tocsin.issues.session_health import (
     get_release,
     health_series,
@@ -43,6 +43,7 @@ from tocsin.issues.session_health import (
     release_health,
 )
 from tocsin.store.schema import open_sessions, session_counts, session_users
+from tocsin.store.upsert import insert_for
 
 __all__ = ["SessionBatch", "get_release", "health_series", "list_releases",
            "prune_open_sessions", "release_health"]

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tocsin.accounts import users
-from tocsin.store.runtime import Runtime
+from tocsin.web.api.auth import runtime_of
 from tocsin.web.templating import render
 from tocsin.web.ui import session as sessions
 
@@ -47,11 +47,6 @@ class Visit:
 
 
 Handler = Callable[[Request, Visit], Awaitable[Response]]
-
-
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def page(request: Request, template: str, status_code: int = 200, *,

@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tocsin.accounts import users
+from tocsin.web.api.auth import runtime_of
 from tocsin.web.ui import session as sessions
-from tocsin.web.ui.access import error_page, page, runtime_of, safe_next
+from tocsin.web.ui.access import error_page, page, safe_next
 
 WRONG = "That e-mail and password do not match an account."
 EXPIRED = "The sign-in form had expired. Please sign in again."

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tocsin.accounts import dsn, projects
-from tocsin.web.ui.access import Visit, error_page, page, runtime_of, signed_in
+from tocsin.web.api.auth import runtime_of
+from tocsin.web.ui.access import Visit, error_page, page, signed_in
 from tocsin.web.ui.ingest_form import IngestForm
 
 LABEL_MAX = 100  # as the API's KeyIn

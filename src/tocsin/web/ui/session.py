@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tocsin.store.runtime import Runtime
+from tocsin.web.api.auth import runtime_of
 
 COOKIE = "tocsin_session"
 _PURPOSE = b"tocsin.web.session.v1"  # a key of its own, unlike the digest's salt
@@ -88,12 +89,12 @@ def read(request: Request) -> Session | None:
     value = request.cookies.get(COOKIE)
     if not value:
         return None
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     return loads(value, runtime.secret_key, now=runtime.clock.now())
 
 
 def save(response: Response, request: Request, session: Session) -> None:
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     response.set_cookie(
         COOKIE, dumps(session, runtime.secret_key),
         max_age=max(0, session.expires_at - int(runtime.clock.now().timestamp())),

@@ -23,6 +23,8 @@ import os
 import signal
 import sys
 
+from tocsin.store.runtime import Runtime
+
 log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 30.0
@@ -35,10 +37,7 @@ def _noop() -> None:
 class DigestProcess:
     """A worker loop (``run``) that keeps the digest child running."""
 
-    def __init__(self, runtime: object) -> None:
-        from tocsin.store.runtime import Runtime
-
-        assert isinstance(runtime, Runtime)
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -79,7 +78,6 @@ class DigestProcess:
 
 async def _digest_until_closed(fd: int) -> None:
     from tocsin.config import load_config
-    from tocsin.store.runtime import Runtime
     from tocsin.worker.digest import Digester
 
     runtime = Runtime.open(load_config(), run_migrations=False)

@@ -68,6 +68,7 @@ class _Event:
     title: str
     user_key: str | None
     packed: bytes
+    tags: list[tuple[str, str]]  # as counted: keys and values cut to the columns
     issue_id: int = 0
 
 
@@ -216,7 +217,7 @@ class EventBatch:
                                 "variant": grouping.variant}
             at = datetime.fromtimestamp(data["timestamp"], UTC)
             out.append(_Event(raw.project_id, data, grouping, at, titles.title(data)[:255],
-                              titles.user_key(data), eventdata.pack(data)))
+                              titles.user_key(data), eventdata.pack(data), _tags(data)))
         return out
 
     def _drop_duplicates(self, conn: Connection, evs: list[_Event], result: Digested
@@ -335,22 +336,24 @@ class EventBatch:
         return touched
 
     def _count_tags(self, conn: Connection, evs: list[_Event], upserts: _Upserts) -> None:
-        counts: Counter[tuple[int, str, str]] = Counter()
-        first: dict[tuple[int, str, str], datetime] = {}
-        last: dict[tuple[int, str, str], datetime] = {}
+        seen: dict[tuple[int, str, str], list[Any]] = {}  # [count, first, last]
         for ev in evs:
-            for k, v in _tags(ev.data):
-                key = (ev.issue_id, k, v)
-                counts[key] += 1
-                if key not in first or ev.at < first[key]:
-                    first[key] = ev.at
-                if key not in last or ev.at > last[key]:
-                    last[key] = ev.at
-        if counts:
+            at, issue_id = ev.at, ev.issue_id
+            for k, v in ev.tags:
+                row = seen.get((issue_id, k, v))
+                if row is None:
+                    seen[(issue_id, k, v)] = [1, at, at]
+                    continue
+                row[0] += 1
+                if at < row[1]:
+                    row[1] = at
+                elif at > row[2]:
+                    row[2] = at
+        if seen:
             conn.execute(upserts.tags, [
-                {"issue_id": i, "key": k, "value": v, "count": n,
-                 "first_seen": first[(i, k, v)], "last_seen": last[(i, k, v)]}
-                for (i, k, v), n in sorted(counts.items())])
+                {"issue_id": i, "key": k, "value": v, "count": n, "first_seen": first,
+                 "last_seen": last}
+                for (i, k, v), (n, first, last) in sorted(seen.items())])
 
     def _judge(self, conn: Connection, touched: dict[int, list[_Event]], evs: list[_Event],
                result: Digested, *, now: datetime) -> None:
@@ -405,7 +408,7 @@ class EventBatch:
             if ev.user_key and ev.user_key not in summary["users"]:
                 summary["users"].append(ev.user_key)
             tags = summary["tags"]
-            for k, v in _tags(ev.data):
+            for k, v in ev.tags:
                 values = tags.setdefault(k, {})
                 values[v] = values.get(v, 0) + 1
             summary["first_at"] = min(summary["first_at"], at)

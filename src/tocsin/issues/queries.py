@@ -44,6 +44,18 @@ def issue_events(conn: Connection, issue_id: int, *, limit: int = 50,
     return [dict(r._mapping) for r in rows]
 
 
+def neighbours(conn: Connection, issue_id: int, event_row: int) -> tuple[str | None, str | None]:
+    """The event ids just older and just newer than the event stored as row
+    ``event_row`` in the same issue (None at either end): an event's prev/next."""
+    older = conn.execute(select(events.c.event_id).where(
+        events.c.issue_id == issue_id, events.c.id < event_row)
+        .order_by(events.c.id.desc()).limit(1)).scalar()
+    newer = conn.execute(select(events.c.event_id).where(
+        events.c.issue_id == issue_id, events.c.id > event_row)
+        .order_by(events.c.id).limit(1)).scalar()
+    return older, newer
+
+
 def _with_data(row: Any) -> dict[str, Any]:
     event = dict(row._mapping)
     event["data"] = eventdata.unpack(event["data"])
@@ -113,6 +125,24 @@ def hourly_counts(conn: Connection, issue_id: int, since: datetime,
     while bucket < until:
         series.append((bucket, int(found.get(bucket, 0))))
         bucket += HOUR
+    return series
+
+
+def hourly_counts_of(conn: Connection, issue_ids: list[int], since: datetime,
+                     until: datetime) -> dict[int, list[int]]:
+    """:func:`hourly_counts` of several issues in one query (a list page's
+    sparklines): per issue, the counts of each hour, oldest first."""
+    start = _hour(since)
+    hours = int((until - start) / HOUR) + (1 if (until - start) % HOUR else 0)
+    series = {issue_id: [0] * hours for issue_id in issue_ids}
+    if not issue_ids:
+        return series
+    rows = conn.execute(select(issue_hourly.c.issue_id, issue_hourly.c.bucket,
+                               issue_hourly.c.count).where(
+        issue_hourly.c.issue_id.in_(issue_ids), issue_hourly.c.bucket >= start,
+        issue_hourly.c.bucket < until))
+    for issue_id, bucket, count in rows:
+        series[issue_id][int((bucket - start) / HOUR)] += int(count)
     return series
 
 

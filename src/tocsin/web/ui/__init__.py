@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tocsin.web.ui import login, pages
+from tocsin.web.ui import issue_pages, login, pages
 
 
 def mount(app: FastAPI) -> None:
@@ -24,3 +24,5 @@ def mount(app: FastAPI) -> None:
     app.add_route("/projects/{slug}/keys/{key_id:int}/revoke", pages.revoke_key,
                   methods=["POST"])
     app.add_route("/projects/{slug}/ingest", pages.update_ingest, methods=["POST"])
+    for path, endpoint, methods in issue_pages.routes():
+        app.add_route(path, endpoint, methods=methods)

@@ -36,6 +36,7 @@ from tocsin.issues.scrub import scrub
 from tocsin.issues.state import IssueStates
 from tocsin.issues.symbolicate import Symbolicator
 from tocsin.store import signals
+from tocsin.store.bulk import Bulk, json_value, time_value
 from tocsin.store.schema import (
     events,
     issue_hashes,
@@ -292,18 +293,18 @@ class EventBatch:
     # -- storing and counting -----------------------------------------------------
 
     def _store_events(self, conn: Connection, evs: list[_Event]) -> None:
-        conn.execute(events.insert(), [{
-            "project_id": ev.project_id, "event_id": ev.data["event_id"],
-            "issue_id": ev.issue_id, "type": ev.data.get("type") or "default",
-            "received_at": datetime.fromtimestamp(ev.data["received"], UTC),
-            "timestamp": ev.at, "level": ev.data.get("level") or "error",
-            "environment": (ev.data.get("environment") or "")[:64] or None,
-            "release": (ev.data.get("release") or "")[:250] or None,
-            "transaction": (ev.data.get("transaction") or "")[:200] or None,
-            "title": ev.title, "user_key": ev.user_key,
-            "trace_id": _trace_id(ev.data), "tags": ev.data.get("tags") or [],
-            "data": ev.packed,
-        } for ev in evs])
+        when = time_value(conn.dialect.name)
+        rows = []
+        for ev in evs:
+            data = ev.data
+            rows.append((
+                ev.project_id, data["event_id"], ev.issue_id, data.get("type") or "default",
+                when(datetime.fromtimestamp(data["received"], UTC)), when(ev.at),
+                data.get("level") or "error", (data.get("environment") or "")[:64] or None,
+                (data.get("release") or "")[:250] or None,
+                (data.get("transaction") or "")[:200] or None, ev.title, ev.user_key,
+                _trace_id(data), json_value(data.get("tags") or []), ev.packed))
+        _upserts(conn.dialect.name).events.run(conn, rows)
 
     def _count(self, conn: Connection, evs: list[_Event]) -> dict[int, list[_Event]]:
         touched: dict[int, list[_Event]] = defaultdict(list)
@@ -321,8 +322,8 @@ class EventBatch:
                 ).all())
         hourly: Counter[tuple[int, datetime]] = Counter(
             (ev.issue_id, _hour(ev.at)) for ev in evs)
-        conn.execute(upserts.hourly, [{"issue_id": i, "bucket": b, "count": n}
-                                      for (i, b), n in sorted(hourly.items())])
+        when = time_value(conn.dialect.name)
+        upserts.hourly.run(conn, [(i, when(b), n) for (i, b), n in sorted(hourly.items())])
         self._count_tags(conn, evs, upserts)
         updates = []
         for issue_id, group_evs in sorted(touched.items()):
@@ -349,11 +350,9 @@ class EventBatch:
                     row[1] = at
                 elif at > row[2]:
                     row[2] = at
-        if seen:
-            conn.execute(upserts.tags, [
-                {"issue_id": i, "key": k, "value": v, "count": n, "first_seen": first,
-                 "last_seen": last}
-                for (i, k, v), (n, first, last) in sorted(seen.items())])
+        when = time_value(conn.dialect.name)
+        upserts.tags.run(conn, [(i, k, v, n, when(first), when(last))
+                                for (i, k, v), (n, first, last) in sorted(seen.items())])
 
     def _judge(self, conn: Connection, touched: dict[int, list[_Event]], evs: list[_Event],
                result: Digested, *, now: datetime) -> None:
@@ -470,9 +469,10 @@ class _Upserts:
 
     hashes: Any
     users: Any
-    hourly: Any
-    tags: Any
+    hourly: Bulk
+    tags: Bulk
     issue_counts: Any
+    events: Bulk
 
 
 @lru_cache(maxsize=4)
@@ -488,20 +488,28 @@ def _upserts(dialect: str) -> _Upserts:
     return _Upserts(
         hashes=insert(issue_hashes).on_conflict_do_nothing(),
         users=insert(issue_users).on_conflict_do_nothing().returning(issue_users.c.user_key),
-        hourly=hourly.on_conflict_do_update(
+        hourly=Bulk(hourly.on_conflict_do_update(
             index_elements=["issue_id", "bucket"],
             set_={"count": issue_hourly.c.count + hourly.excluded.count}),
-        tags=tags.on_conflict_do_update(
+            ("issue_id", "bucket", "count")),
+        tags=Bulk(tags.on_conflict_do_update(
             index_elements=["issue_id", "key", "value"],
             set_={"count": issue_tags.c.count + tags.excluded.count,
                   "last_seen": greatest(issue_tags.c.last_seen, tags.excluded.last_seen)}),
+            ("issue_id", "key", "value", "count", "first_seen", "last_seen")),
         issue_counts=update(issues).where(issues.c.id == bindparam("iid")).values(
             times_seen=issues.c.times_seen + bindparam("n"),
             users_seen=issues.c.users_seen + bindparam("u"),
             last_seen=greatest(seen, bindparam("at", type_=seen.type)),
             last_event_id=bindparam("eid"),
             last_release=func.coalesce(bindparam("rel"), issues.c.last_release)),
+        events=Bulk(events.insert(), _EVENT_COLUMNS),
     )
+
+
+_EVENT_COLUMNS = ("project_id", "event_id", "issue_id", "type", "received_at", "timestamp",
+                  "level", "environment", "release", "transaction", "title", "user_key",
+                  "trace_id", "tags", "data")
 
 
 def digest_events(conn: Connection, items: Sequence[tuple[int, Any, datetime]], *,

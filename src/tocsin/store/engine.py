@@ -89,7 +89,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _dumps(value: Any) -> str:
+def dump_json(value: Any) -> str:
     """JSON columns written with orjson (several times faster than ``json``, a
     twentieth of the digest's time); what it refuses (an integer beyond 64
     bits) falls back to the standard encoder."""
@@ -99,7 +99,7 @@ def _dumps(value: Any) -> str:
         return json.dumps(value)
 
 
-_JSON: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
+_JSON: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": orjson.loads}
 
 
 def _sqlite_engine(url: str, synchronous: str) -> Engine:

@@ -173,18 +173,20 @@ class Sampler(threading.Thread):
                 return
 
 
-def _cpu_seconds(server: Server) -> list[float]:
-    """CPU seconds used so far by each server process with its children."""
+def _cpu_seconds(server: Server) -> list[tuple[float, float]]:
+    """CPU seconds used so far by each server process, and by its children."""
     used = []
     for proc in server.procs:
-        total = 0.0
+        own = children = 0.0
         with contextlib.suppress(psutil.NoSuchProcess):
             parent = psutil.Process(proc.pid)
-            for one in [parent, *parent.children(recursive=True)]:
+            times = parent.cpu_times()
+            own = times.user + times.system
+            for one in parent.children(recursive=True):
                 with contextlib.suppress(psutil.NoSuchProcess):
                     times = one.cpu_times()
-                    total += times.user + times.system
-        used.append(total)
+                    children += times.user + times.system
+        used.append((own, children))
     return used
 
 
@@ -422,7 +424,8 @@ def _py_spy(pid: int, path: str, seconds: float) -> subprocess.Popen[bytes]:
     fmt = {".json": "speedscope", ".svg": "flamegraph"}.get(Path(path).suffix, "raw")
     exe = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen([str(exe), "record", "--pid", str(pid), "-o", path, "-f", fmt,
-                             "-r", "200", "-d", str(int(seconds)), "--nonblocking"],
+                             "-r", "200", "-d", str(int(seconds)), "--nonblocking",
+                             "--subprocesses"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -532,9 +535,17 @@ def one_run(opts: argparse.Namespace, clients: int, run: int, admin: Any) -> dic
         "stored": len(ids), "missing": missing, "issues": stored["issues"],
         "expected_issues": captured.views, "times_seen_total": stored["times_seen"],
         "server_rss_mb_max": round(sampler.max_rss / 1e6, 1),
-        "server_cpu_cores": round((sum(cpu1) - sum(cpu0)) / end, 2),
-        "server_cpu_cores_by_command": {c: round((b - a) / end, 2) for c, a, b in
+        "server_cpu_cores": round(sum(sum(b) - sum(a) for a, b in zip(cpu0, cpu1, strict=True))
+                                  / end, 2),
+        "server_cpu_cores_by_command": {c: round((sum(b) - sum(a)) / end, 2) for c, a, b in
                                         zip(commands, cpu0, cpu1, strict=True)},
+        # CPU per stored event: each process, and its children (serve's digest)
+        "cpu_ms_per_event": {
+            **{c: round((b[0] - a[0]) * 1000 / max(len(ids), 1), 3)
+               for c, a, b in zip(commands, cpu0, cpu1, strict=True)},
+            **{f"{c} children": round((b[1] - a[1]) * 1000 / max(len(ids), 1), 3)
+               for c, a, b in zip(commands, cpu0, cpu1, strict=True) if b[1] > a[1]},
+            "clients": round(sum(r["cpu_s"] for r in results) * 1000 / max(len(ids), 1), 3)},
         "client_cpu_s": round(sum(r["cpu_s"] for r in results), 2),
         "machine_busy": round(busy, 2),
         "load_before": [round(x, 2) for x in load_before],
@@ -565,7 +576,8 @@ COLUMNS = [("run", "run"), ("clients", "clients"), ("accepted/s", "accepted_per_
            ("digested/s", "digested_per_s"), ("p50 ms", "accept_p50_ms"),
            ("p99 ms", "accept_p99_ms"), ("non-2xx", "not_2xx"), ("stored", "stored"),
            ("issues", "issues"), ("RSS MB", "server_rss_mb_max"),
-           ("server CPU", "server_cpu_cores"), ("machine busy", "machine_busy"),
+           ("server CPU", "server_cpu_cores"), ("CPU ms/event", "cpu_ms_per_event"),
+           ("machine busy", "machine_busy"),
            ("load 1m", "load_after"), ("check", "ok")]
 
 
@@ -574,6 +586,8 @@ def _cell(key: str, value: Any) -> str:
         return ", ".join(f"{k}: {v}" for k, v in sorted(value.items())) or "0"
     if key == "load_after":
         return f"{value[0]:.2f}"
+    if key == "cpu_ms_per_event":  # web / digest / clients, whichever processes ran
+        return " / ".join(f"{k} {v:.2f}" for k, v in value.items())
     if key == "machine_busy":
         return f"{value:.0%}"
     if key == "ok":

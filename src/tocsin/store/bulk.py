@@ -66,7 +66,7 @@ def _same(value: datetime) -> datetime:
 def _sqlite_dialect() -> Dialect:
     from sqlalchemy.dialects import sqlite
 
-    return sqlite.dialect()  # type: ignore[no-any-return]
+    return sqlite.dialect()
 
 
 _SQLITE = _sqlite_dialect()

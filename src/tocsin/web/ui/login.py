@@ -2,10 +2,11 @@
 
 GET /login hands out an anonymous session (a CSRF token, no user) with the
 form; POST /login checks the token and the password and, when both hold,
-starts a new session for the user. A wrong password and an unknown e-mail
-get the same answer, in the same time (``users.authenticate`` hashes either
-way). POST /logout (a form, never a link: a link could be followed from
-another site) deletes the cookie.
+starts a new server-side session for the user. A wrong password and an
+unknown e-mail get the same answer, in the same time (``users.authenticate``
+hashes either way). POST /logout (a form, never a link: a link could
+be followed from another site) ends the session on the server and deletes the
+cookie; POST /logout/everywhere ends every session of the user.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tocsin.accounts import users
+from tocsin.accounts import users, web_sessions
+from tocsin.store.runtime import Runtime
 from tocsin.web.api.auth import runtime_of
 from tocsin.web.ui import session as sessions
 from tocsin.web.ui.access import error_page, page, safe_next
@@ -35,13 +37,27 @@ def _form(request: Request, status_code: int, session: sessions.Session | None, 
     return response
 
 
+async def _alive(runtime: Runtime, session: sessions.Session) -> bool:
+    session_id = session.id
+    if session_id is None:
+        return False
+
+    def look() -> bool:
+        with runtime.db.read() as conn:
+            return web_sessions.user_of(conn, session_id, now=runtime.clock.now()) is not None
+
+    return await asyncio.to_thread(look)
+
+
 async def login(request: Request) -> Response:
     runtime = runtime_of(request)
     current = sessions.read(request)
     if request.method == "GET":
         next_url = safe_next(request.query_params.get("next"))
-        if current is not None and current.user_id is not None:
-            return RedirectResponse(next_url, status_code=303)
+        if current is not None and current.id is not None:
+            if await _alive(runtime, current):
+                return RedirectResponse(next_url, status_code=303)
+            current = None  # ended elsewhere: a fresh form, or /projects would send us back
         # keep a live anonymous session: two sign-in tabs share one token
         return _form(request, 200, current, next_url=next_url)
     form = await request.form()
@@ -55,14 +71,25 @@ async def login(request: Request) -> Response:
             return users.authenticate(conn, email, password)
 
     user = await asyncio.to_thread(check)
-    if user is None:
+    expires = sessions.expiry(runtime)
+
+    def record() -> str | None:
+        if user is None:
+            return None
+        with runtime.db.write() as conn:
+            return web_sessions.start(conn, user.id, now=runtime.clock.now(),
+                                      expires_at=expires)
+
+    session_id = await asyncio.to_thread(record)
+    if session_id is None:
         return _form(request, 400, current, next_url=next_url, email=email, error=WRONG)
     response = RedirectResponse(next_url, status_code=303)
-    sessions.save(response, request, sessions.new_session(runtime, user.id))
+    sessions.save(response, request, sessions.new_session(runtime, session_id, expires))
     return response
 
 
-async def logout(request: Request) -> Response:
+async def _sign_out(request: Request, everywhere: bool) -> Response:
+    runtime = runtime_of(request)
     current = sessions.read(request)
     form = await request.form()
     if current is None:  # nobody is signed in: nothing to end
@@ -70,6 +97,26 @@ async def logout(request: Request) -> Response:
     if not current.csrf_matches(form.get("csrf")):
         return error_page(request, 403, "This form has expired",
                           "Reload the page and sign out again.")
+    session_id = current.id
+    if session_id is not None:
+        def end() -> None:
+            with runtime.db.write() as conn:
+                user = (web_sessions.user_of(conn, session_id, now=runtime.clock.now())
+                        if everywhere else None)
+                if user is not None:
+                    web_sessions.end_all(conn, user.id)
+                else:
+                    web_sessions.end(conn, session_id)
+
+        await asyncio.to_thread(end)
     response = RedirectResponse("/login", status_code=303)
     sessions.clear(response, request)
     return response
+
+
+async def logout(request: Request) -> Response:
+    return await _sign_out(request, everywhere=False)
+
+
+async def logout_everywhere(request: Request) -> Response:
+    return await _sign_out(request, everywhere=True)

@@ -1,10 +1,12 @@
 """Signing in and out of the web pages.
 
 GET /login hands out an anonymous session (a CSRF token, no user) with the
-form; POST /login checks the token and the password and, when both hold,
-starts a new server-side session for the user. A wrong password and an
-unknown e-mail get the same answer, in the same time (``users.authenticate``
-hashes either way). POST /logout (a form, never a link: a link could
+form; POST /login checks the token, the sign-in limit and the password and,
+when all hold, starts a new server-side session for the user. A wrong
+password and an unknown e-mail get the same answer, in the same time
+(``users.authenticate`` hashes either way), and so does an account or address
+past the limit of failed sign-ins (``accounts.signin_limits``): 429 whether
+or not the account exists. POST /logout (a form, never a link: a link could
 be followed from another site) ends the session on the server and deletes the
 cookie; POST /logout/everywhere ends every session of the user.
 """
@@ -12,11 +14,13 @@ cookie; POST /logout/everywhere ends every session of the user.
 from __future__ import annotations
 
 import asyncio
+import math
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tocsin.accounts import users, web_sessions
+from tocsin.accounts import signin_limits, users, web_sessions
 from tocsin.store.runtime import Runtime
 from tocsin.web.api.auth import runtime_of
 from tocsin.web.ui import session as sessions
@@ -34,6 +38,23 @@ def _form(request: Request, status_code: int, session: sessions.Session | None, 
                     email=email, error=error)
     if session is None:
         sessions.save(response, request, fresh)
+    return response
+
+
+def _limit(runtime: Runtime) -> signin_limits.Limit:
+    return signin_limits.Limit(runtime.config.signin_max_failures,
+                               timedelta(minutes=runtime.config.signin_window_minutes))
+
+
+def _too_many(request: Request, session: sessions.Session, wait: timedelta, *,
+              next_url: str, email: str) -> Response:
+    seconds = math.ceil(wait.total_seconds())
+    minutes = math.ceil(seconds / 60)
+    response = _form(
+        request, 429, session, next_url=next_url, email=email,
+        error="Too many failed sign-ins for this e-mail or from this address. Try again in "
+              f"{minutes} minute{'s' if minutes != 1 else ''}.")
+    response.headers["Retry-After"] = str(seconds)
     return response
 
 
@@ -65,20 +86,30 @@ async def login(request: Request) -> Response:
     email, password = str(form.get("email") or "").strip(), str(form.get("password") or "")
     if current is None or not current.csrf_matches(form.get("csrf")):
         return _form(request, 403, None, next_url=next_url, email=email, error=EXPIRED)
+    keys = signin_limits.keys(email, request.client.host if request.client else "")
+    limit = _limit(runtime)
 
-    def check() -> users.User | None:
+    def check() -> users.User | timedelta | None:
         with runtime.db.read() as conn:
-            return users.authenticate(conn, email, password)
+            # Checked before the password, so a refused try learns nothing from
+            # it; tries racing past this check can each add one failure more.
+            wait = signin_limits.retry_after(conn, limit, keys, now=runtime.clock.now())
+            return wait if wait is not None else users.authenticate(conn, email, password)
 
-    user = await asyncio.to_thread(check)
+    outcome = await asyncio.to_thread(check)
+    if isinstance(outcome, timedelta):
+        return _too_many(request, current, outcome, next_url=next_url, email=email)
+    user = outcome
     expires = sessions.expiry(runtime)
 
     def record() -> str | None:
-        if user is None:
-            return None
         with runtime.db.write() as conn:
-            return web_sessions.start(conn, user.id, now=runtime.clock.now(),
-                                      expires_at=expires)
+            now = runtime.clock.now()
+            if user is None:
+                signin_limits.record_failure(conn, keys, now=now)
+                return None
+            signin_limits.forget_account(conn, keys[0])
+            return web_sessions.start(conn, user.id, now=now, expires_at=expires)
 
     session_id = await asyncio.to_thread(record)
     if session_id is None:

@@ -186,7 +186,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 # Read by single CLI commands, not part of the settings object.
 CLI_VARIABLES = {
-    "TOCSIN_NEW_PASSWORD": "Password for `tocsin createuser` in scripts (instead of a prompt).",
+    "TOCSIN_NEW_PASSWORD": "Password for `tocsin createuser` and `tocsin setpassword` in "
+                           "scripts (instead of a prompt).",
 }
 
 

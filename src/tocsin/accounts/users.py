@@ -91,6 +91,11 @@ def authenticate(conn: Connection, email: str, password: str) -> User | None:
     return row_to_user(row)
 
 
+def user_by_email(conn: Connection, email: str) -> User | None:
+    row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
+    return row_to_user(row) if row else None
+
+
 def get_user(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
     return row_to_user(row) if row else None

@@ -17,6 +17,7 @@ nothing about which accounts exist.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,8 @@ from tocsin.store.engine import Database
 from tocsin.store.pruning import by_id, drain
 from tocsin.store.schema import signin_failures
 
-__all__ = ["Limit", "keys", "prune", "record_failure", "retry_after", "forget_account"]
+__all__ = ["Limit", "client_of", "forget_account", "keys", "prune", "record_failure",
+           "retry_after"]
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,26 @@ def _key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
+def client_of(address: str) -> str:
+    """What counts as one client: an IPv4 address, or an IPv6 address's /64.
+
+    One IPv6 host is usually handed a whole /64, so counting single IPv6
+    addresses would give a guesser 2**64 fresh counts.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an address (a test client, a Unix socket): as it is
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def keys(email: str, address: str) -> tuple[str, str]:
-    """The account's key and the client address's key."""
-    return _key("email", email.strip().lower()), _key("ip", address)
+    """The account's key and the client's key."""
+    return _key("email", email.strip().lower()), _key("ip", client_of(address))
 
 
 def retry_after(conn: Connection, limit: Limit, keys_: tuple[str, ...], *,

@@ -3,11 +3,11 @@
 ``@signed_in`` wraps a page: it reads the session cookie, loads the user of
 its live server-side session (one query, ``web_sessions.user_of``), and sends
 the signed-out to ``/login?next=<this page>``, dropping a cookie whose session
-has ended. For a POST it also
-reads the form and refuses it (403) unless the form's CSRF token matches the
-session's and the user may change things. Whoever may change things is the
-same as for API tokens (``TokenOwner.can_write``): owners, admins and
-members; a viewer sees every page but every change is refused.
+has ended. For a POST it also reads the form and refuses it (403) unless the
+form's CSRF token matches the session's and the user may change things.
+Whoever may change things is the same as for API tokens
+(``TokenOwner.can_write``): owners, admins and members; a viewer sees every
+page but every change is refused.
 """
 
 from __future__ import annotations

@@ -153,6 +153,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SESSION_HOURS", _int(1, 8760), "168",
             "Hours a sign-in to the web pages lasts. A week: people stay signed in "
             "through a working week, and a cookie left on a lost laptop stops working."),
+    Setting("SIGNIN_MAX_FAILURES", _int(1, 10_000), "10",
+            "Failed sign-ins to the web pages, per account and per client address, "
+            "within TOCSIN_SIGNIN_WINDOW_MINUTES before further tries are refused (429). "
+            "Ten: enough for someone who mistypes, far too few to guess a password."),
+    Setting("SIGNIN_WINDOW_MINUTES", _int(1, 1440), "15",
+            "Minutes over which failed sign-ins are counted; a refused sign-in may try "
+            "again once the oldest counted failure is this old."),
     Setting("INGEST_MAX_ENVELOPE_BYTES", _int(1024, 1 << 31), str(100 * 1024 * 1024),
             "Largest Sentry envelope accepted, counted after decompression (a compressed "
             "bomb is refused, not unpacked). 100 MiB as Relay's default."),
@@ -179,7 +186,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 # Read by single CLI commands, not part of the settings object.
 CLI_VARIABLES = {
-    "TOCSIN_NEW_PASSWORD": "Password for `tocsin createuser` in scripts (instead of a prompt).",
+    "TOCSIN_NEW_PASSWORD": "Password for `tocsin createuser` and `tocsin setpassword` in "
+                           "scripts (instead of a prompt).",
 }
 
 
@@ -208,6 +216,8 @@ class Config:
     metrics_token: str | None
     setup_link_ttl_hours: int
     session_hours: int
+    signin_max_failures: int
+    signin_window_minutes: int
     ingest_max_envelope_bytes: int
     ingest_max_wire_bytes: int
     ingest_backlog_limit: int

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, select
 
-from tocsin.store.schema import users
+from tocsin.store.schema import users, web_sessions
 
 ROLES = ("owner", "admin", "member", "viewer")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -33,7 +33,7 @@ class User:
         return ROLES.index(self.role) <= ROLES.index(needed)
 
 
-def _row_to_user(row: object) -> User:
+def row_to_user(row: object) -> User:
     r = row._mapping  # type: ignore[attr-defined]
     return User(id=r["id"], email=r["email"], name=r["name"], role=r["role"])
 
@@ -46,8 +46,7 @@ def create_user(
         raise AccountError(f"not an e-mail address: {email!r}")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 8:
-        raise AccountError("the password must have at least 8 characters")
+    _check_password(password)
     if conn.execute(select(users.c.id).where(users.c.email == email)).first():
         raise AccountError(f"a user with e-mail {email} already exists")
     result = conn.execute(
@@ -59,6 +58,22 @@ def create_user(
     pk = result.inserted_primary_key
     assert pk is not None
     return User(id=int(pk[0]), email=email, name=name, role=role)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters")
+
+
+def set_password(conn: Connection, user_id: int, password: str) -> None:
+    """Give the user a new password and end their web sessions: whoever knew
+    the old one (or holds a cookie from then) has to sign in again."""
+    _check_password(password)
+    changed = conn.execute(users.update().where(users.c.id == user_id)
+                           .values(password_hash=_hasher.hash(password))).rowcount
+    if not changed:
+        raise AccountError(f"no user with id {user_id}")
+    conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
 
 
 def authenticate(conn: Connection, email: str, password: str) -> User | None:
@@ -73,12 +88,17 @@ def authenticate(conn: Connection, email: str, password: str) -> User | None:
         _hasher.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
-    return _row_to_user(row)
+    return row_to_user(row)
+
+
+def user_by_email(conn: Connection, email: str) -> User | None:
+    row = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
+    return row_to_user(row) if row else None
 
 
 def get_user(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return _row_to_user(row) if row else None
+    return row_to_user(row) if row else None
 
 
 def count_users(conn: Connection) -> int:

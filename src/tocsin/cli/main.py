@@ -260,5 +260,27 @@ def createuser(email: str, role: str, name: str, password: str | None,
         click.echo(f"API token (shown once): {token}")
 
 
+@cli.command()
+@click.option("--email", required=True)
+@click.option("--password", help="Prompted for when not given (or read from "
+              "TOCSIN_NEW_PASSWORD in scripts).", envvar="TOCSIN_NEW_PASSWORD")
+def setpassword(email: str, password: str | None) -> None:
+    """Give a user a new password; their web sessions end."""
+    from tocsin.accounts import users
+
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _runtime(_config()) as runtime, runtime.db.write() as conn:
+            user = users.user_by_email(conn, email)
+            if user is None:
+                raise users.AccountError(f"no user with e-mail {email.strip().lower()}")
+            users.set_password(conn, user.id, password)
+    except users.AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"New password set for {user.email}; their web sessions have ended.")
+
+
 def main() -> None:
     cli(prog_name="tocsin")

@@ -150,6 +150,30 @@ setup_tokens = Table(
     Column("used_at", UTCDateTime),
 )
 
+# Web-page sign-ins (accounts.web_sessions): the signed cookie carries a
+# random id, the row keeps its SHA-256, so signing out (deleting the row)
+# ends the session even for a copy of the cookie taken elsewhere.
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_user", "user_id"),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+
+# Failed sign-ins (accounts.signin_limits), one row each, keyed by the SHA-256
+# of the e-mail tried or of the client's address; pruned after the window.
+signin_failures = Table(
+    "signin_failures", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_signin_failures_key_at", "key", "at"),
+    Index("ix_signin_failures_at", "at"),
+)
+
 monitors = Table(
     "monitors", metadata,
     Column("id", Integer, primary_key=True),

@@ -1,5 +1,5 @@
 """History upkeep: roll results up every 30 s, prune old data (check history,
-events) every hour.
+events, ended web sessions and counted sign-in failures) every hour.
 
 Each job runs under a named lease (``store.leases``), so with several worker
 processes against PostgreSQL exactly one of them does it at a time; another
@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
+from tocsin.accounts import signin_limits, web_sessions
 from tocsin.checks import retention, rollups
 from tocsin.issues import retention as event_retention
 from tocsin.store import leases
@@ -83,6 +85,13 @@ class Housekeeping:
             event_retention.prune, self.runtime.db, now=now,
             days=self.runtime.config.event_retention_days, pause=self.retention_pause,
             keep_going=keep_going))
+        deleted["web_sessions"] = await asyncio.to_thread(
+            web_sessions.prune, self.runtime.db, now=now, pause=self.retention_pause,
+            keep_going=keep_going)
+        deleted["signin_failures"] = await asyncio.to_thread(
+            signin_limits.prune, self.runtime.db, now=now,
+            window=timedelta(minutes=self.runtime.config.signin_window_minutes),
+            pause=self.retention_pause, keep_going=keep_going)
         return deleted
 
     async def rollup_loop(self, stop: asyncio.Event) -> None:

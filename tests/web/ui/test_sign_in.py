@@ -86,10 +86,10 @@ def test_a_changed_or_expired_cookie_is_no_session(client: Any, shop: Project,
     value = client.cookies["tocsin_session"]
     payload, _, signature = value.partition(".")
     mine = sessions.loads(value, app_runtime.secret_key, now=app_runtime.clock.now())
-    assert mine is not None and mine.user_id is not None
-    other_secret = sessions.dumps(sessions.Session(mine.user_id, mine.csrf,
-                                                       mine.expires_at), "another secret")
-    expired = sessions.dumps(sessions.Session(mine.user_id, mine.csrf,
+    assert mine is not None and mine.id is not None
+    other_secret = sessions.dumps(sessions.Session(mine.id, mine.csrf,
+                                                   mine.expires_at), "another secret")
+    expired = sessions.dumps(sessions.Session(mine.id, mine.csrf,
                                               int(app_runtime.clock.now().timestamp()) - 1),
                              app_runtime.secret_key)
     client.cookies.clear()

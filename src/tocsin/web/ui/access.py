@@ -1,11 +1,13 @@
 """Who is asking, and what a page answers: the signed-in guard and rendering.
 
-``@signed_in`` wraps a page: it reads the session, loads the user (one query),
-and sends the signed-out to ``/login?next=<this page>``. For a POST it also
-reads the form and refuses it (403) unless the form's CSRF token matches the
-session's and the user may change things. Whoever may change things is the
-same as for API tokens (``TokenOwner.can_write``): owners, admins and
-members; a viewer sees every page but every change is refused.
+``@signed_in`` wraps a page: it reads the session cookie, loads the user of
+its live server-side session (one query, ``web_sessions.user_of``), and sends
+the signed-out to ``/login?next=<this page>``, dropping a cookie whose session
+has ended. For a POST it also reads the form and refuses it (403) unless the
+form's CSRF token matches the session's and the user may change things.
+Whoever may change things is the same as for API tokens
+(``TokenOwner.can_write``): owners, admins and members; a viewer sees every
+page but every change is refused.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tocsin.accounts import users
+from tocsin.accounts import users, web_sessions
 from tocsin.web.api.auth import runtime_of
 from tocsin.web.templating import render
 from tocsin.web.ui import session as sessions
@@ -98,17 +100,19 @@ def signed_in(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         runtime = runtime_of(request)
         session = sessions.read(request)
-        if session is None or session.user_id is None:
+        if session is None or session.id is None:
             return _login_redirect(request)
-        user_id = session.user_id
+        session_id = session.id
 
         def load() -> users.User | None:
             with runtime.db.read() as conn:
-                return users.get_user(conn, user_id)
+                return web_sessions.user_of(conn, session_id, now=runtime.clock.now())
 
         user = await asyncio.to_thread(load)
-        if user is None:  # the account was deleted
-            return _login_redirect(request)
+        if user is None:  # signed out elsewhere, expired, or the account was deleted
+            response = _login_redirect(request)
+            sessions.clear(response, request)
+            return response
         if request.method != "POST":
             return await handler(request, Visit(user, session, FormData()))
         visit = Visit(user, session, await request.form())

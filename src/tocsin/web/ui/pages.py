@@ -1,5 +1,6 @@
-"""The projects list and a project's settings: DSN keys, set-up snippets and
-ingest settings, with the forms that change them.
+"""The projects list (with the new-project form, ``new_project``) and a
+project's settings: DSN keys, set-up snippets and ingest settings, with the
+forms that change them.
 
 Every change is a POST that answers with a redirect back to the settings page
 (post/redirect/get, so reloading never repeats it), or with the page and a
@@ -25,7 +26,9 @@ from tocsin.web.ui.ingest_form import IngestForm
 
 LABEL_MAX = 100  # as the API's KeyIn
 DONE = {"created": "The key was created.", "revoked": "The key was revoked.",
-        "saved": "The ingest settings were saved."}
+        "saved": "The ingest settings were saved.",
+        "project": "The project was created. Give its DSN to your app's Sentry SDK."}
+SNIPPETS = (("python", "Python"), ("node", "Node"), ("browser", "Browser"))
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,23 @@ async def home(request: Request) -> Response:
     return RedirectResponse("/projects", status_code=303)
 
 
-@signed_in
-async def project_list(request: Request, visit: Visit) -> Response:
+async def projects_page(request: Request, visit: Visit, status_code: int = 200,
+                        **context: Any) -> Response:
+    """The projects list; ``context`` carries a failed new-project form back."""
     runtime = runtime_of(request)
 
     def load() -> list[projects.Project]:
         with runtime.db.read() as conn:
             return projects.list_projects(conn)
 
-    return page(request, "projects.html", visit=visit, projects=await asyncio.to_thread(load))
+    return page(request, "projects.html", status_code, visit=visit,
+                projects=await asyncio.to_thread(load), can_change=visit.can_change,
+                **context)
+
+
+@signed_in
+async def project_list(request: Request, visit: Visit) -> Response:
+    return await projects_page(request, visit)
 
 
 def _not_found(request: Request, visit: Visit, slug: str) -> Response:
@@ -79,9 +90,12 @@ async def _settings(request: Request, visit: Visit, status_code: int = 200,
     wanted = request.query_params.get("key", "")
     selected = next((k for k in views if str(k.id) == wanted), views[0] if views else None)
     context.setdefault("ingest_form", IngestForm.from_settings(ingest))
+    platform = request.query_params.get("platform", "")  # the new project's: its snippet first
+    snippet_order = sorted(SNIPPETS, key=lambda snippet: snippet[0] != platform)
     return page(request, "settings.html", status_code, visit=visit, project=project,
                 keys=views, selected=selected, ingest=ingest,
                 snippets=dsn.setup_snippets(selected.dsn) if selected else {},
+                snippet_order=snippet_order,
                 can_change=visit.can_change,
                 done=DONE.get(request.query_params.get("done", "")), **context)
 

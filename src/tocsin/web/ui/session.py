@@ -1,19 +1,21 @@
-"""The sign-in session of the web pages: one signed cookie, nothing on the server.
+"""The sign-in session of the web pages: a signed cookie naming a server-side row.
 
-The cookie holds the user's id (none before signing in), a CSRF token and an
+The cookie holds a session id (none before signing in), a CSRF token and an
 expiry, signed with HMAC-SHA256 under a key derived from the instance secret
 (``runtime.secret_key``). A cookie that was changed, signed with another
-secret or has expired reads as no session. Every form carries the session's
-CSRF token in a hidden field and a POST is refused unless it matches: the
-cookie alone, which a browser sends along with a forged cross-site form, is
-not enough (SameSite=Lax already stops most of those; the token stops the
-rest, such as a form posted from a sibling subdomain).
+secret or has expired reads as no session. The id names a row of
+``web_sessions`` (``accounts.web_sessions``), which says whose session it is:
+signing out deletes the row, so a copy of the cookie taken elsewhere stops
+working too, and so do a password change and "sign out everywhere". Before
+signing in, the cookie carries only the sign-in form's CSRF token, and nothing
+is written to the database for it.
 
-Signing in makes a new session with a new token, so a token seen before
-sign-in is worth nothing after it. Signing out deletes the cookie in that
-browser; a copy taken elsewhere stays valid until it expires, because nothing
-is kept on the server to revoke (``TOCSIN_SESSION_HOURS`` bounds that, and a
-new ``TOCSIN_SECRET_KEY`` ends every session at once).
+Every form carries the session's CSRF token in a hidden field and a POST is
+refused unless it matches: the cookie alone, which a browser sends along with
+a forged cross-site form, is not enough (SameSite=Lax already stops most of
+those; the token stops the rest, such as a form posted from a sibling
+subdomain). Signing in makes a new session with a new id and a new token, so
+nothing seen before sign-in is worth anything after it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ _PURPOSE = b"tocsin.web.session.v1"  # a key of its own, unlike the digest's sal
 
 @dataclass(frozen=True)
 class Session:
-    user_id: int | None  # None: not signed in, but the sign-in form needs a token
+    id: str | None  # None: not signed in, but the sign-in form needs a token
     csrf: str
     expires_at: int  # Unix seconds
 
@@ -46,9 +48,17 @@ class Session:
         return isinstance(given, str) and hmac.compare_digest(given, self.csrf)
 
 
-def new_session(runtime: Runtime, user_id: int | None) -> Session:
-    expires = runtime.clock.now() + timedelta(hours=runtime.config.session_hours)
-    return Session(user_id=user_id, csrf=secrets.token_urlsafe(32),
+def expiry(runtime: Runtime) -> datetime:
+    """When a session started now ends (``TOCSIN_SESSION_HOURS``)."""
+    return runtime.clock.now() + timedelta(hours=runtime.config.session_hours)
+
+
+def new_session(runtime: Runtime, session_id: str | None,
+                expires: datetime | None = None) -> Session:
+    """The cookie's side of a session: ``session_id`` from ``web_sessions.start``
+    (with the same ``expires``), or None for the sign-in form's."""
+    expires = expires or expiry(runtime)
+    return Session(id=session_id, csrf=secrets.token_urlsafe(32),
                    expires_at=int(expires.timestamp()))
 
 
@@ -66,7 +76,7 @@ def _signature(secret: str, payload: str) -> str:
 
 
 def dumps(session: Session, secret: str) -> str:
-    payload = _b64(orjson.dumps([session.user_id, session.csrf, session.expires_at]))
+    payload = _b64(orjson.dumps([session.id, session.csrf, session.expires_at]))
     return f"{payload}.{_signature(secret, payload)}"
 
 
@@ -76,13 +86,15 @@ def loads(value: str, secret: str, *, now: datetime) -> Session | None:
     if not hmac.compare_digest(signature, _signature(secret, payload)):
         return None
     try:
-        user_id, csrf, expires_at = orjson.loads(_unb64(payload))
+        session_id, csrf, expires_at = orjson.loads(_unb64(payload))
     except (ValueError, TypeError):
         return None
-    if not (isinstance(user_id, int | None) and isinstance(csrf, str)
+    # a cookie from before sessions were kept on the server held a user id
+    # (an int) here: it reads as no session, and its owner signs in again
+    if not (isinstance(session_id, str | None) and isinstance(csrf, str)
             and isinstance(expires_at, int)) or expires_at <= now.timestamp():
         return None
-    return Session(user_id=user_id, csrf=csrf, expires_at=expires_at)
+    return Session(id=session_id, csrf=csrf, expires_at=expires_at)
 
 
 def read(request: Request) -> Session | None:

@@ -69,8 +69,8 @@ def plain_map() -> bytes:
 
 
 def url_bundle(files: dict[str, tuple[str, bytes, str | None]], *, release: str | None = None,
-               dist: str | None = None) -> bytes:
-    """A bundle of files without debug ids: URL → (manifest type, content, Sourcemap header)."""
+               dist: str | None = None, debug_ids: dict[str, str] | None = None) -> bytes:
+    """A bundle: URL → (manifest type, content, Sourcemap header); debug ids by URL, if any."""
     manifest: dict[str, Any] = {"files": {}, "org": "o", "project": "shop"}
     if release:
         manifest["release"] = release
@@ -81,7 +81,9 @@ def url_bundle(files: dict[str, tuple[str, bytes, str | None]], *, release: str 
         for n, (url, (kind, content, header)) in enumerate(files.items()):
             path = f"files/_/_/{n}"
             archive.writestr(path, content)
-            manifest["files"][path] = {"type": kind, "url": url,
-                                       "headers": {"sourcemap": header} if header else {}}
+            headers = {"sourcemap": header} if header else {}
+            if url in (debug_ids or {}):
+                headers["debug-id"] = (debug_ids or {})[url]
+            manifest["files"][path] = {"type": kind, "url": url, "headers": headers}
         archive.writestr("manifest.json", orjson.dumps(manifest))
     return out.getvalue()

@@ -19,12 +19,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, select
 
 from tocsin.store.schema import projects, release_commits
 
 MAX_COMMITS = 1000  # sentry-cli sends 20 by default, or the commits since the last release
 MAX_FILES = 200  # paths kept per commit; a mass rename would otherwise weigh MiBs
+MAX_REPOSITORIES = 1000  # one page for sentry-cli, which follows no cursor here
 _TEXT = 10_000
 
 
@@ -121,11 +122,8 @@ def repositories(conn: Connection) -> list[str]:
     repository integrations, so a project's slug stands for its repository
     until a real name (``--auto`` records the remote's, e.g. ``acme/shop``) is known.
     """
-    known = conn.execute(select(release_commits.c.repository).distinct()).scalars().all()
-    slugs = conn.execute(select(projects.c.slug)).scalars().all()
-    return sorted(set(known) | set(slugs))
+    known = conn.execute(select(release_commits.c.repository).distinct()
+                         .limit(MAX_REPOSITORIES)).scalars().all()
+    slugs = conn.execute(select(projects.c.slug).limit(MAX_REPOSITORIES)).scalars().all()
+    return sorted(set(known) | set(slugs))[:MAX_REPOSITORIES]
 
-
-def commit_count(conn: Connection, version: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(release_commits)
-                            .where(release_commits.c.version == version[:250])).scalar_one())

@@ -57,3 +57,33 @@ def bundle(*builds: str, files: dict[str, Any] | None = None) -> bytes:
         manifest["files"].update(files or {})
         archive.writestr("manifest.json", orjson.dumps(manifest))
     return out.getvalue()
+
+
+def plain_code() -> bytes:
+    """Build c: build a's code without a debug id (never passed through ``inject``)."""
+    return (FIXTURES / "build-c" / "checkout.min.mjs").read_bytes()
+
+
+def plain_map() -> bytes:
+    return (FIXTURES / "build-c" / "checkout.min.mjs.map").read_bytes()
+
+
+def url_bundle(files: dict[str, tuple[str, bytes, str | None]], *, release: str | None = None,
+               dist: str | None = None, debug_ids: dict[str, str] | None = None) -> bytes:
+    """A bundle: URL → (manifest type, content, Sourcemap header); debug ids by URL, if any."""
+    manifest: dict[str, Any] = {"files": {}, "org": "o", "project": "shop"}
+    if release:
+        manifest["release"] = release
+    if dist:
+        manifest["dist"] = dist
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for n, (url, (kind, content, header)) in enumerate(files.items()):
+            path = f"files/_/_/{n}"
+            archive.writestr(path, content)
+            headers = {"sourcemap": header} if header else {}
+            if url in (debug_ids or {}):
+                headers["debug-id"] = (debug_ids or {})[url]
+            manifest["files"][path] = {"type": kind, "url": url, "headers": headers}
+        archive.writestr("manifest.json", orjson.dumps(manifest))
+    return out.getvalue()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 import sourcemap_kit as kit
 from tocsin.accounts import projects
-from tocsin.issues import artifacts, eventdata, symbolicate
+from tocsin.issues import artifacts, eventdata, parsed_maps
 from tocsin.issues.digest import EventBatch, digest_events
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database
@@ -23,7 +23,7 @@ from tocsin.store.schema import events, issues, source_files
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    symbolicate._cache.clear()
+    parsed_maps.cache.clear()
 
 
 def _project(db: Database, clock: FakeClock) -> int:
@@ -75,7 +75,9 @@ def test_it_shows_the_original_file_line_function_and_context(db: Database,
     minified = thrower["data"]["minified"]
     assert (minified["filename"], minified["function"], minified["lineno"]) == (
         "/app/build-a/checkout.min.mjs", "c", 3)
-    assert frames[0].get("data") is None  # the scenario's own frame has no map
+    # the scenario's own file has no debug id, and its release no files by URL
+    assert frames[0]["data"]["symbolicated"] is False
+    assert frames[0]["data"]["sourcemap_error"]["reason"] == "no_bundle_for_release"
 
 
 def test_two_builds_minified_differently_group_into_one_issue(db: Database,
@@ -92,7 +94,8 @@ def test_without_maps_the_builds_stay_minified_and_apart(db: Database,
     pid = _project(db, clock)
     _digest(db, clock, pid, kit.event("a"), kit.event("b"))
     assert _issue_count(db) == 2
-    assert all(f.get("data") is None for frames in _frames(db) for f in frames)
+    reasons = {f["data"]["sourcemap_error"]["reason"] for frames in _frames(db) for f in frames}
+    assert reasons == {"no_debug_id_files", "no_bundle_for_release"}
 
 
 def test_a_broken_map_leaves_the_frames_as_sent(db: Database, clock: FakeClock) -> None:
@@ -109,7 +112,9 @@ def test_a_broken_map_leaves_the_frames_as_sent(db: Database, clock: FakeClock) 
             data=zlib.compress(b"{{{"), bundle="0" * 40, uploaded_at=clock.now()))
     _digest(db, clock, pid, kit.event("a"))
     [frames] = _frames(db)
-    assert frames[-1]["function"] == "c" and frames[-1].get("data") is None
+    assert frames[-1]["function"] == "c" and frames[-1]["data"]["symbolicated"] is False
+    why = frames[-1]["data"]["sourcemap_error"]
+    assert why["reason"] == "bad_map" and "not JSON" in why["detail"]
 
 
 def test_maps_are_loaded_once_per_batch_not_per_frame(db: Database, clock: FakeClock) -> None:

@@ -1,6 +1,6 @@
 """Frame mapping rules on a hand-made map: vendored sources leave the app, a
 function name comes from the caller's call site when the definition is not
-found, and frames of other files or without a position stay as sent."""
+found, and frames of other files or without a position stay as sent, with why."""
 
 from __future__ import annotations
 
@@ -79,7 +79,11 @@ def test_other_files_and_frames_without_a_column_stay_as_sent() -> None:
         {"abs_path": URL, "lineno": 9, "colno": 1, "function": "far", "in_app": True},
     ]))
     assert [f["function"] for f in frames] == ["o", "n", "far"]
-    assert all(f.get("data") is None for f in frames)
+    assert not any(f.get("data", {}).get("symbolicated") for f in frames)
+    other, no_column, far = frames
+    assert other["data"]["sourcemap_error"]["reason"] == "no_release"
+    assert no_column.get("data") is None  # no position: nothing to look up
+    assert far["data"]["sourcemap_error"]["reason"] == "position_not_in_map"
 
 
 def test_normalise_keeps_only_sourcemap_images_with_a_debug_id() -> None:

@@ -9,9 +9,13 @@ assembled once every chunk is here. The zip holds ``manifest.json``::
                "files/_/_/out.js.map": {"type": "source_map", "url": "~/out.js.map",
                "headers": {"debug-id": "d7215e85-…"}}}, "debug_id": "…", "org": "…"}
 
-Files with a debug id are kept per (project, debug id, kind); the rest (no
-debug id: the legacy release-name matching) are skipped. Every size is
-bounded before it is read, so a zip bomb is refused, not unpacked.
+Files with a debug id are kept per (project, debug id, kind). Files without
+one (``sourcemaps upload --release`` on files never injected) are kept per
+(project, release, dist, URL) in ``release_files``, with the manifest's
+``Sourcemap`` header, under the release named by the assemble request or the
+manifest ("" without one: then they only serve as ``url`` sections of an index
+map in the same bundle). Every size is bounded before it is read, so a zip
+bomb is refused, not unpacked.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, select
 
-from tocsin.store.schema import artifact_chunks, source_files
+from tocsin.store.schema import artifact_chunks, release_files, source_files
 
 CHUNK_SIZE = 8 * 1024 * 1024  # what we ask the CLI to cut (Sentry's default too)
 MAX_CHUNKS_PER_REQUEST = 64
@@ -40,6 +44,7 @@ MAX_BUNDLE_SIZE = 256 * 1024 * 1024
 MAX_UNPACKED_SIZE = 512 * 1024 * 1024
 MAX_FILES = 20_000
 MAX_FILE_SIZE = 64 * 1024 * 1024
+MAX_URL = 1024  # a key part on PostgreSQL, whose index entries stop near 2.7 kB
 # Chunks of a bundle never assembled (an upload cut short) go after this.
 STALE_CHUNKS = timedelta(days=1)
 
@@ -54,10 +59,18 @@ class BadBundle(ValueError):
 
 @dataclass(frozen=True)
 class BundleFile:
-    debug_id: str
+    debug_id: str | None
     kind: str  # "source" | "sourcemap"
     url: str
     content: bytes
+    sourcemap: str | None = None  # the manifest's Sourcemap header
+
+
+@dataclass(frozen=True)
+class Bundle:
+    files: list[BundleFile]
+    release: str | None  # what the manifest says; the assemble request overrides it
+    dist: str | None
 
 
 def is_sha1(value: Any) -> bool:
@@ -98,10 +111,10 @@ def missing_chunks(conn: Connection, wanted: list[str]) -> list[str]:
 
 
 def assemble(conn: Connection, project_ids: list[int], checksum: str, chunks: list[str], *,
-             now: datetime) -> int:
+             now: datetime, release: str | None = None, dist: str | None = None) -> int:
     """Join the chunks, check the SHA-1, unpack and store the files; drop the chunks.
 
-    Returns how many files with a debug id the bundle held (stored per project).
+    Returns how many files the bundle held (each stored per project).
     """
     rows = dict(conn.execute(select(artifact_chunks.c.sha1, artifact_chunks.c.data)
                              .where(artifact_chunks.c.sha1.in_(chunks))).all())
@@ -110,23 +123,50 @@ def assemble(conn: Connection, project_ids: list[int], checksum: str, chunks: li
     blob = b"".join(rows[sha] for sha in chunks)
     if hashlib.sha1(blob, usedforsecurity=False).hexdigest() != checksum:
         raise BadBundle("the chunks do not add up to the bundle's checksum")
-    files = unpack(blob)
+    bundle = unpack(blob)
+    by_id = [f for f in bundle.files if f.debug_id is not None]
+    by_url = {f.url: f for f in bundle.files if f.debug_id is None}  # the last of a URL wins
+    version = (release or bundle.release or "")[:250]
+    dist_name = (dist or bundle.dist or "")[:64]
     for project_id in project_ids:
-        for file in files:
-            conn.execute(delete(source_files).where(
-                source_files.c.project_id == project_id,
-                source_files.c.debug_id == file.debug_id, source_files.c.kind == file.kind))
-        if files:
-            conn.execute(source_files.insert(), [{
-                "project_id": project_id, "debug_id": f.debug_id, "kind": f.kind,
-                "url": f.url, "size": len(f.content), "data": zlib.compress(f.content, 6),
-                "bundle": checksum, "uploaded_at": now} for f in files])
+        _store_by_debug_id(conn, project_id, by_id, checksum, now)
+        _store_by_url(conn, project_id, list(by_url.values()), version, dist_name, checksum,
+                      now)
     conn.execute(delete(artifact_chunks).where(artifact_chunks.c.sha1.in_(chunks)))
-    return len(files)
+    return len(by_id) + len(by_url)
 
 
-def unpack(blob: bytes) -> list[BundleFile]:
-    """The debug-id files of a bundle zip; :class:`BadBundle` for anything malformed."""
+def _store_by_debug_id(conn: Connection, project_id: int, files: list[BundleFile],
+                       checksum: str, now: datetime) -> None:
+    for file in files:
+        conn.execute(delete(source_files).where(
+            source_files.c.project_id == project_id,
+            source_files.c.debug_id == file.debug_id, source_files.c.kind == file.kind))
+    if files:
+        conn.execute(source_files.insert(), [{
+            "project_id": project_id, "debug_id": f.debug_id, "kind": f.kind,
+            "url": f.url, "size": len(f.content), "data": zlib.compress(f.content, 6),
+            "bundle": checksum, "uploaded_at": now} for f in files])
+
+
+def _store_by_url(conn: Connection, project_id: int, files: list[BundleFile], release: str,
+                  dist: str, checksum: str, now: datetime) -> None:
+    c = release_files.c
+    urls = [f.url for f in files]
+    for at in range(0, len(urls), 500):  # bound the IN list of a 20,000-file bundle
+        conn.execute(delete(release_files).where(
+            c.project_id == project_id, c.release == release, c.dist == dist,
+            c.url.in_(urls[at:at + 500])))
+    if files:
+        conn.execute(release_files.insert(), [{
+            "project_id": project_id, "release": release, "dist": dist, "url": f.url,
+            "kind": f.kind, "sourcemap": f.sourcemap, "size": len(f.content),
+            "data": zlib.compress(f.content, 6), "bundle": checksum, "uploaded_at": now}
+            for f in files])
+
+
+def unpack(blob: bytes) -> Bundle:
+    """The files of a bundle zip; :class:`BadBundle` for anything malformed."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(blob))
         infos = {info.filename: info for info in archive.infolist()}
@@ -140,22 +180,26 @@ def unpack(blob: bytes) -> list[BundleFile]:
         raise BadBundle(f"the bundle unpacks to more than {MAX_UNPACKED_SIZE} bytes")
     manifest = _manifest(archive, infos)
     out: list[BundleFile] = []
-    for path, entry in manifest.items():
+    for path, entry in manifest["files"].items():
         if not isinstance(entry, dict) or entry.get("type") not in _KINDS:
             continue
         headers = entry.get("headers") if isinstance(entry.get("headers"), dict) else {}
         lowered = {str(k).lower(): v for k, v in (headers or {}).items()}
-        debug_id = normalise_debug_id(lowered.get("debug-id"))
-        if debug_id is None:
-            continue
         info = infos.get(path)
         if info is None:
             raise BadBundle(f"the manifest names {path!r}, which the zip does not hold")
         if info.file_size > MAX_FILE_SIZE:
             raise BadBundle(f"{path!r} is larger than {MAX_FILE_SIZE} bytes")
-        out.append(BundleFile(debug_id, _KINDS[entry["type"]], str(entry.get("url") or path),
-                              _read(archive, info)))
-    return out
+        reference = lowered.get("sourcemap") or lowered.get("x-sourcemap")
+        out.append(BundleFile(
+            normalise_debug_id(lowered.get("debug-id")), _KINDS[entry["type"]],
+            str(entry.get("url") or path)[:MAX_URL], _read(archive, info),
+            reference[:MAX_URL] if isinstance(reference, str) and reference else None))
+    return Bundle(out, _name(manifest.get("release")), _name(manifest.get("dist")))
+
+
+def _name(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -178,13 +222,15 @@ def _manifest(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> di
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
         raise BadBundle("manifest.json has no 'files' object")
-    return files
+    return manifest  # type: ignore[no-any-return]
 
 
 def prune(conn: Connection, *, now: datetime, days: int) -> dict[str, int]:
     """Drop files uploaded more than ``days`` ago and chunks never assembled."""
     files = conn.execute(delete(source_files).where(
         source_files.c.uploaded_at < now - timedelta(days=days))).rowcount
+    by_url = conn.execute(delete(release_files).where(
+        release_files.c.uploaded_at < now - timedelta(days=days))).rowcount
     chunks = conn.execute(delete(artifact_chunks).where(
         artifact_chunks.c.created_at < now - STALE_CHUNKS)).rowcount
-    return {"source_files": files, "artifact_chunks": chunks}
+    return {"source_files": files, "release_files": by_url, "artifact_chunks": chunks}

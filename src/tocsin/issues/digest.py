@@ -34,7 +34,7 @@ from tocsin.issues.grouping import GROUPING_CONFIG, Grouping, group
 from tocsin.issues.normalise import InvalidEvent, normalise
 from tocsin.issues.scrub import scrub
 from tocsin.issues.state import IssueStates
-from tocsin.issues.symbolicate import Symbolicator
+from tocsin.issues.symbolicate import Symbolicator, is_javascript
 from tocsin.store import signals
 from tocsin.store.bulk import Bulk, json_value, time_value
 from tocsin.store.schema import (
@@ -419,16 +419,13 @@ class EventBatch:
 
 def _symbolicator(conn: Connection, staged: list[tuple[_Raw, dict[str, Any]]]
                   ) -> Symbolicator | None:
-    """The source maps the batch's events name, loaded in one go (or None)."""
-    wanted: dict[int, set[str]] = defaultdict(set)
-    for raw, data in staged:
-        for image in (data.get("debug_meta") or {}).get("images") or []:
-            wanted[raw.project_id].add(image["debug_id"])
-    if not wanted:
+    """The source maps the batch's JavaScript events need, loaded in one go (or None)."""
+    batch = [(raw.project_id, data) for raw, data in staged if is_javascript(data)]
+    if not batch:
         return None
     symbolicator = Symbolicator()
     try:
-        symbolicator.load(conn, wanted)
+        symbolicator.load_for(conn, batch)
     except Exception:  # a map must never cost the events: they go in unmapped
         log.exception("source maps for this batch could not be loaded")
     return symbolicator

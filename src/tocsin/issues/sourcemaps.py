@@ -5,8 +5,10 @@ Only what symbolication needs: ``sources`` (with ``sourceRoot``),
 four or five fields, ``;`` between generated lines, ``,`` between segments,
 every field but the generated column relative to the previous segment across
 lines (ECMA-426 §"Mappings"). Index maps (``sections``, ECMA-426 §"Index
-source map") are flattened into one; a section that is a ``url`` instead of an
-inline ``map`` is refused, as are sections inside sections.
+source map") are flattened into one. A section is an inline ``map`` or a
+``url`` the caller resolves (from the same upload); a ``url`` it cannot
+resolve is skipped, with the reason in :attr:`SourceMap.skipped`, so the other
+sections still map. Sections inside sections are refused.
 
 Lines and columns here are 0-based, as in the map; callers convert.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -74,16 +77,19 @@ class SourceMap:
         self.names = names
         self._lines = lines
         self._split: dict[int, list[str]] = {}
+        self.skipped: list[str] = []  # why index-map sections were left out
 
     @classmethod
-    def parse(cls, raw: bytes | str) -> SourceMap:
+    def parse(cls, raw: bytes | str,
+              sections: Callable[[str], bytes | None] | None = None) -> SourceMap:
+        """Parse a map; ``sections`` gives the bytes of an index map's ``url`` section."""
         try:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise BadSourceMap(f"not JSON: {exc}") from None
         try:
             if isinstance(doc, dict) and "sections" in doc:
-                return _flatten(doc)
+                return _flatten(doc, sections)
             return cls._of(doc)
         except OverflowError:
             raise BadSourceMap("a position does not fit in 32 bits") from None
@@ -131,21 +137,29 @@ class SourceMap:
         return lines
 
 
-def _flatten(doc: dict[str, Any]) -> SourceMap:
+def _flatten(doc: dict[str, Any], resolve: Callable[[str], bytes | None] | None) -> SourceMap:
     """One map of an index map's sections, each shifted to its offset."""
     sources: list[str] = []
     contents: list[str | None] = []
     names: list[str] = []
     merged: list[tuple[list[int], list[int]]] = []
+    skipped: list[str] = []
     for section in _list(doc.get("sections")):
         offset = section.get("offset") if isinstance(section, dict) else None
-        inner = section.get("map") if isinstance(section, dict) else None
-        if not isinstance(offset, dict) or not isinstance(inner, dict) or "sections" in inner:
-            raise BadSourceMap("each section needs an offset and an inline map (no url, "
-                               "no nested sections)")
+        if not isinstance(offset, dict):
+            raise BadSourceMap("each section needs an offset")
         line0, col0 = offset.get("line"), offset.get("column")
         if not isinstance(line0, int) or not isinstance(col0, int) or line0 < 0 or col0 < 0:
             raise BadSourceMap("a section's offset needs a line and a column")
+        inner = section.get("map")
+        if inner is None and isinstance(section.get("url"), str):
+            inner, why = _section_at(section["url"], resolve)
+            if inner is None:
+                skipped.append(why)
+                continue
+        if not isinstance(inner, dict) or "sections" in inner:
+            raise BadSourceMap("each section needs an inline map or a url (no nested "
+                               "sections)")
         part = SourceMap._of(inner)
         n_sources, n_names = len(sources), len(names)
         sources += part.sources
@@ -162,7 +176,24 @@ def _flatten(doc: dict[str, Any]) -> SourceMap:
                 out_segments += (src + n_sources, src_line, src_col,
                                  name + n_names if name >= 0 else -1)
     lines = [(array("i", c), array("i", g)) for c, g in merged]
-    return SourceMap(sources, contents, names, lines)
+    flat = SourceMap(sources, contents, names, lines)
+    flat.skipped = skipped
+    return flat
+
+
+def _section_at(url: str, resolve: Callable[[str], bytes | None] | None
+                ) -> tuple[Any, str]:
+    """The parsed JSON of a ``url`` section, or None and why it was skipped."""
+    raw = resolve(url) if resolve is not None else None
+    if raw is None:
+        return None, f"section {url[:200]!r}: no such file in the upload"
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return None, f"section {url[:200]!r}: not JSON: {exc}"
+    if not isinstance(doc, dict) or "sections" in doc:
+        return None, f"section {url[:200]!r}: not a plain source map"
+    return doc, ""
 
 
 def _list(value: Any) -> list[Any]:

@@ -1,65 +1,59 @@
-"""Minified JavaScript frames mapped back to their original source, by debug id.
+"""Minified JavaScript frames mapped back to their original source.
 
-An event whose ``debug_meta.images`` holds ``{"type": "sourcemap", "debug_id",
-"code_file"}`` says which uploaded bundle (``issues.artifacts``) explains the
-frames whose ``abs_path`` (or, from @sentry/node, ``filename``) is that
-``code_file``. Each such frame gets the
-original file, line, column, function and context lines; what the SDK sent is
-kept under ``data.minified`` (with ``data.sourcemap`` the debug id and
-``data.symbolicated`` True) so the UI can show both. It runs before grouping,
-so two builds of the same code — minified differently — hash alike.
+A frame's map is found as Sentry finds it, in this order:
 
-The digest loads every map a batch needs in at most two queries
-(:meth:`Symbolicator.load`); parsed maps stay in a small LRU across batches.
-With a map parsed, an event with two mapped frames costs about 30 µs.
+1. By debug id: an event whose ``debug_meta.images`` holds ``{"type":
+   "sourcemap", "debug_id", "code_file"}`` names the uploaded files
+   (``issues.artifacts``) that explain the frames whose ``abs_path`` (or, from
+   @sentry/node, ``filename``) is that ``code_file``.
+2. By release and URL (:mod:`tocsin.issues.release_maps`): files uploaded with
+   ``--release`` (and ``--dist``) and no debug id, at the frame's URL.
+
+Each mapped frame gets the original file, line, column, function and context
+lines; what the SDK sent is kept under ``data.minified`` (with
+``data.sourcemap`` the debug id or the map's URL and ``data.symbolicated``
+True) so the UI can show both. A JavaScript frame that stays as sent gets
+``data.symbolicated`` False and ``data.sourcemap_error`` ``{"reason",
+"detail"}`` saying why (:class:`parsed_maps.Unmapped`). It runs before
+grouping, so two builds of the same code — minified differently — hash alike.
+
+The digest loads every map a batch needs in a fixed number of queries
+(:meth:`Symbolicator.load_for`); parsed maps stay in a small LRU across
+batches. With a map parsed, an event with two mapped frames costs about 30 µs.
 A bad map never fails an event: it is logged once and its frames stay as sent.
 """
 
 from __future__ import annotations
 
-import logging
 import posixpath
-import re
-import zlib
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from tocsin.issues import release_maps
 from tocsin.issues.artifacts import normalise_debug_id
+from tocsin.issues.frame_names import original_function
 from tocsin.issues.frames import not_app_by_path
-from tocsin.issues.sourcemaps import BadSourceMap, SourceMap
+from tocsin.issues.parsed_maps import (
+    MAX_SOURCE_BYTES,
+    Outcome,
+    Parsed,
+    Unmapped,
+    cache,
+    cached,
+    inflate,
+    parse,
+)
+from tocsin.issues.sourcemaps import SourceMap
 from tocsin.store.schema import source_files
-
-log = logging.getLogger(__name__)
 
 MAX_IMAGES = 100
 _CONTEXT = 5
-_CACHED_MAPS = 32  # parsed maps kept across batches: at most ~20 bytes a segment
-# A map past this is not parsed (logged): millions of segments cost seconds
-# of digest time and hundreds of MiB; 32 MiB covers the largest apps we know.
-MAX_MAP_BYTES = 32 * 1024 * 1024
 _MAX_LINE = 10_000  # minified lines are long; context lines are cut to this
-# How far before a frame the definition of its function is looked for: one
-# minified line can hold a whole bundle, and a function's body is rarely this long.
-_LOOK_BACK = 64 * 1024
-
-
-class _Parsed:
-    """One debug id's parsed map and minified source lines (for function names)."""
-
-    def __init__(self, smap: SourceMap, minified: list[str] | None) -> None:
-        self.map = smap
-        self.minified = minified
-        # (line, column, minified name) → original name: the same frames recur
-        # event after event, and the search below reads up to _LOOK_BACK bytes.
-        self.functions: dict[tuple[int, int, str], str | None] = {}
-
-
-_BAD = object()
-# (debug id, bundle of the map, bundle of the minified source) → _Parsed or _BAD
-_cache: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+_JS_PLATFORMS = frozenset({"javascript", "node"})
 
 
 def sourcemap_images(raw: Any) -> list[dict[str, str]]:
@@ -91,11 +85,55 @@ def _stacktraces(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield data["stacktrace"]
 
 
+def _images(data: dict[str, Any]) -> list[dict[str, str]]:
+    return (data.get("debug_meta") or {}).get("images") or []
+
+
+def _code_file(frame: dict[str, Any]) -> str:
+    # Browser SDKs send abs_path (a URL); @sentry/node sends only filename (a path).
+    return frame["abs_path"] or frame["filename"] or ""
+
+
+def _wants_map(frame: dict[str, Any]) -> bool:
+    """A position in a file a map could explain (not Node's own ``node:`` modules)."""
+    code_file = _code_file(frame)
+    return bool(frame["lineno"] and frame["colno"] and code_file) and not code_file.startswith(
+        ("node:", "<", "native"))
+
+
+def _release_key(project_id: int, data: dict[str, Any]) -> release_maps.Key | None:
+    release = data.get("release")
+    return (project_id, release, data.get("dist") or "") if release else None
+
+
+def is_javascript(data: dict[str, Any]) -> bool:
+    return data.get("platform") in _JS_PLATFORMS or bool(_images(data))
+
+
 class Symbolicator:
-    """Maps for one batch: :meth:`load` once, then :meth:`apply` per event."""
+    """Maps for one batch: :meth:`load_for` once, then :meth:`apply` per event."""
 
     def __init__(self) -> None:
-        self._maps: dict[tuple[int, str], _Parsed] = {}
+        self._maps: dict[tuple[int, str], Outcome] = {}
+        self._by_url: dict[tuple[release_maps.Key, str], Outcome] = {}
+
+    def load_for(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        """Load what the batch's JavaScript events need: by debug id, then by URL."""
+        wanted: dict[int, set[str]] = defaultdict(set)
+        for project_id, data in batch:
+            wanted[project_id].update(image["debug_id"] for image in _images(data))
+        self.load(conn, wanted)
+        urls: dict[release_maps.Key, set[str]] = defaultdict(set)
+        for project_id, data in batch:
+            key = _release_key(project_id, data)
+            if key is None or not is_javascript(data):
+                continue
+            covered = {image["code_file"] for image in _images(data) if isinstance(
+                self._maps.get((project_id, image["debug_id"])), Parsed)}
+            for stacktrace in _stacktraces(data):
+                urls[key].update(_code_file(f) for f in stacktrace["frames"]
+                                 if _wants_map(f) and _code_file(f) not in covered)
+        self._by_url.update(release_maps.load(conn, {k: v for k, v in urls.items() if v}))
 
     def load(self, conn: Connection, wanted: dict[int, set[str]]) -> None:
         """Fetch and parse the maps of (project id → debug ids) not parsed yet."""
@@ -104,99 +142,104 @@ class Symbolicator:
             return
         rows = conn.execute(
             select(source_files.c.id, source_files.c.project_id, source_files.c.debug_id,
-                   source_files.c.kind, source_files.c.bundle)
+                   source_files.c.kind, source_files.c.bundle, source_files.c.url)
             .where(source_files.c.project_id.in_(sorted(wanted)),
                    source_files.c.debug_id.in_(ids))).all()
-        found: dict[tuple[int, str], dict[str, tuple[int, str]]] = {}
-        for row_id, project_id, debug_id, kind, bundle in rows:
-            if debug_id in wanted.get(project_id, ()):
-                found.setdefault((project_id, debug_id), {})[kind] = (row_id, bundle)
+        found: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in rows:
+            if row.debug_id in wanted.get(row.project_id, ()):
+                found.setdefault((row.project_id, row.debug_id), {})[row.kind] = row
         # Cached by content, not row: the bundle's SHA-1 names what a row holds.
         plans = {key: (kinds["sourcemap"], kinds.get("source"))
                  for key, kinds in found.items() if "sourcemap" in kinds}
-        fetch = sorted({row[0] for key, (smap, src) in plans.items()
-                        if _cache_key(key[1], smap, src) not in _cache
-                        for row in (smap, src) if row})
+        fetch = sorted({row.id for key, (smap, src) in plans.items()
+                        if _cache_key(key[1], smap, src) not in cache
+                        for row in (smap, src) if row is not None})
         blobs: dict[int, bytes] = {}
         if fetch:
             blobs = dict(conn.execute(select(source_files.c.id, source_files.c.data)
                                       .where(source_files.c.id.in_(fetch))).all())
-        for key, (smap, src) in plans.items():
-            cache_key = _cache_key(key[1], smap, src)
-            parsed = _cache.get(cache_key)
-            if parsed is None:
-                parsed = _parse(key[1], blobs.get(smap[0]), blobs.get(src[0]) if src else None)
-                _cache[cache_key] = parsed
-                while len(_cache) > _CACHED_MAPS:
-                    _cache.popitem(last=False)
-            else:
-                _cache.move_to_end(cache_key)
-            if parsed is not _BAD:
-                self._maps[key] = parsed
+        for (project_id, debug_id), (smap, src) in plans.items():
+            self._maps[(project_id, debug_id)] = cached(
+                _cache_key(debug_id, smap, src),
+                partial(_parse_by_id, conn, blobs, project_id, debug_id, smap, src))
+        for project_id, debug_ids in wanted.items():
+            for debug_id in debug_ids:
+                self._maps.setdefault((project_id, debug_id), Unmapped(
+                    "no_debug_id_files", f"no source map was uploaded for debug id {debug_id}"))
 
     def add(self, project_id: int, debug_id: str, smap: SourceMap,
             minified: str | None = None) -> None:
-        """Use an already parsed map (tools and tests; the digest uses :meth:`load`)."""
-        self._maps[(project_id, debug_id)] = _Parsed(
-            smap, minified.split("\n") if minified is not None else None)
+        """Use an already parsed map (tools and tests; the digest uses :meth:`load_for`)."""
+        self._maps[(project_id, debug_id)] = Parsed(
+            smap, minified.split("\n") if minified is not None else None, debug_id)
 
     def apply(self, project_id: int, data: dict[str, Any]) -> int:
         """Symbolicate the event's frames in place; returns how many were mapped."""
-        images = (data.get("debug_meta") or {}).get("images") or []
-        by_file: dict[str, _Parsed] = {}
-        for image in images:
-            parsed = self._maps.get((project_id, image["debug_id"]))
-            if parsed is not None:
-                by_file[image["code_file"]] = parsed
-        if not by_file:
+        if not is_javascript(data):
             return 0
-        ids = {image["code_file"]: image["debug_id"] for image in images}
+        by_file = {image["code_file"]: self._maps.get((project_id, image["debug_id"]))
+                   for image in _images(data)}
+        key = _release_key(project_id, data)
+
+        def outcome(code_file: str) -> Outcome | None:
+            found = by_file.get(code_file)
+            if isinstance(found, Parsed):
+                return found
+            by_url = self._by_url.get((key, code_file)) if key is not None else None
+            if isinstance(by_url, Parsed) or found is None and by_url is not None:
+                return by_url
+            if found is None and key is None:
+                return Unmapped("no_release", "the event names no release, and no debug id "
+                                              "for this file")
+            return found  # the debug id's reason: it was meant to be found that way
+
         mapped = 0
         for stacktrace in _stacktraces(data):
-            mapped += _apply_frames(stacktrace["frames"], by_file, ids)
+            mapped += _apply_frames(stacktrace["frames"], outcome)
         return mapped
 
 
-def _cache_key(debug_id: str, smap: tuple[int, str], src: tuple[int, str] | None
-               ) -> tuple[str, str, str]:
-    return debug_id, smap[1], src[1] if src else ""
+def _parse_by_id(conn: Connection, blobs: dict[int, bytes], project_id: int, debug_id: str,
+                 smap: Any, src: Any) -> Outcome:
+    return parse(debug_id, lambda: inflate(blobs[smap.id]),
+                 lambda: inflate(blobs[src.id], MAX_SOURCE_BYTES) if src else None,
+                 release_maps.sections(conn, project_id, smap.bundle, smap.url))
 
 
-def _parse(debug_id: str, packed_map: bytes | None, packed_source: bytes | None) -> Any:
-    try:
-        inflater = zlib.decompressobj()
-        raw = inflater.decompress(packed_map or b"", MAX_MAP_BYTES)
-        if inflater.unconsumed_tail:
-            raise ValueError(f"the map is larger than {MAX_MAP_BYTES} bytes")
-        smap = SourceMap.parse(raw)
-        minified = None
-        if packed_source:
-            minified = zlib.decompress(packed_source).decode("utf-8", "replace").split("\n")
-        return _Parsed(smap, minified)
-    except (BadSourceMap, zlib.error, ValueError, OverflowError, RecursionError) as exc:
-        log.warning("source map %s cannot be used: %s", debug_id, exc)
-        return _BAD
+def _cache_key(debug_id: str, smap: Any, src: Any) -> tuple[str, ...]:
+    return "id", debug_id, smap.bundle, src.bundle if src is not None else ""
 
 
-def _apply_frames(frames: list[dict[str, Any]], by_file: dict[str, _Parsed],
-                  ids: dict[str, str]) -> int:
+def _apply_frames(frames: list[dict[str, Any]],
+                  outcome_of: Callable[[str], Outcome | None]) -> int:
+    outcomes: dict[str, Outcome | None] = {}
     tokens: list[Any] = []
     for frame in frames:
-        parsed = by_file.get(_code_file(frame))
         token = None
-        if parsed is not None and frame["lineno"] and frame["colno"]:
-            token = parsed.map.lookup(frame["lineno"] - 1, frame["colno"] - 1)
+        if _wants_map(frame):
+            code_file = _code_file(frame)
+            if code_file not in outcomes:
+                outcomes[code_file] = outcome_of(code_file)
+            found = outcomes[code_file]
+            if isinstance(found, Parsed):
+                token = found.map.lookup(frame["lineno"] - 1, frame["colno"] - 1)
+                if token is None:
+                    _unmapped(frame, _outside(frame, found))
+            elif found is not None:
+                _unmapped(frame, found)
         tokens.append(token)
     mapped = 0
     for i, (frame, token) in enumerate(zip(frames, tokens, strict=True)):
         if token is None:
             continue
         code_file = _code_file(frame)
-        parsed = by_file[code_file]
-        function = _original_function(frame, parsed) or (
+        parsed = outcomes[code_file]
+        assert isinstance(parsed, Parsed)
+        function = original_function(frame, parsed) or (
             tokens[i - 1].name if i > 0 and tokens[i - 1] is not None else None)
         frame["data"] = {
-            "sourcemap": ids[code_file], "symbolicated": True,
+            "sourcemap": parsed.label, "symbolicated": True,
             "minified": {k: frame[k] for k in ("abs_path", "filename", "module", "function",
                                                "lineno", "colno", "context_line")},
         }
@@ -220,60 +263,17 @@ def _apply_frames(frames: list[dict[str, Any]], by_file: dict[str, _Parsed],
     return mapped
 
 
-def _code_file(frame: dict[str, Any]) -> str:
-    # Browser SDKs send abs_path (a URL); @sentry/node sends only filename (a path).
-    return frame["abs_path"] or frame["filename"] or ""
+def _outside(frame: dict[str, Any], parsed: Parsed) -> Unmapped:
+    detail = (f"line {frame['lineno']} column {frame['colno']} is not in the source map "
+              f"{parsed.label}")
+    if parsed.map.skipped:
+        detail += "; index-map sections left out: " + "; ".join(parsed.map.skipped[:3])
+    return Unmapped("position_not_in_map", detail)
 
 
-def _minified_name(function: str | None) -> str | None:
-    if not function:
-        return None
-    name = function.split(" [as ", 1)[0].removeprefix("async ").removeprefix("new ")
-    name = name.rsplit(".", 1)[-1]
-    return name if re.fullmatch(r"[\w$]+", name) else None
-
-
-def _original_function(frame: dict[str, Any], parsed: _Parsed) -> str | None:
-    """The original name of the function the frame is in, found at its definition.
-
-    A heuristic, as Sentry's scope lookup is: the last place before the frame's
-    position, on the same minified line, where the frame's minified function
-    name is defined (``function n(``, ``n=function``, ``n=(…)=>``, ``n(…){``),
-    and the ``names`` entry the map gives that spot.
-    """
-    name = _minified_name(frame["function"])
-    if name is None or parsed.minified is None:
-        return None
-    line_no, column = frame["lineno"] - 1, frame["colno"] - 1
-    if not 0 <= line_no < len(parsed.minified):
-        return None
-    key = (line_no, column, name)
-    if key not in parsed.functions:
-        parsed.functions[key] = _definition_name(parsed, line_no, column, name)
-    return parsed.functions[key]
-
-
-def _definition_name(parsed: _Parsed, line_no: int, column: int, name: str) -> str | None:
-    assert parsed.minified is not None
-    begin = max(0, column - _LOOK_BACK)
-    line = parsed.minified[line_no][begin:column]
-    word = re.escape(name)
-    pattern = re.compile(
-        rf"(?:function\s*\*?\s*|(?<![\w$.]))({word})(?:\s*=\s*(?:async\s*)?(?:function|\(|[\w$]+\s*=>)"
-        rf"|\s*\()")
-    starts = [m.start(1) for m in pattern.finditer(line)
-              if line[:m.start(1)].rstrip().endswith("function") or "=" in m.group(0)
-              or _looks_like_method(line, m.end(0))]
-    for start in reversed(starts):
-        token = parsed.map.lookup(line_no, begin + start)
-        if token is not None and token.name and token.generated_column == begin + start:
-            return token.name
-    return None
-
-
-def _looks_like_method(line: str, after_paren: int) -> bool:
-    close = line.find(")", after_paren)
-    return close != -1 and line[close + 1:close + 2] == "{"
+def _unmapped(frame: dict[str, Any], why: Unmapped) -> None:
+    frame["data"] = {"symbolicated": False,
+                     "sourcemap_error": {"reason": why.reason, "detail": why.detail}}
 
 
 def _clean(source: str) -> str:

@@ -619,3 +619,45 @@ source_files = Table(
     UniqueConstraint("project_id", "debug_id", "kind"),
     Index("ix_source_files_uploaded", "uploaded_at"),
 )
+
+# Files of bundles uploaded for a release (``sentry-cli sourcemaps upload
+# --release``) that carry no debug id: found by (release, dist, URL) as
+# Sentry's legacy release artifacts are. ``dist`` is "" for none, so the
+# unique key holds on both engines (NULLs never collide in a UNIQUE).
+release_files = Table(
+    "release_files", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("project_id", Integer, nullable=False),
+    Column("release", String(250), nullable=False),
+    Column("dist", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sourcemap", Text),  # the manifest's Sourcemap header of a minified file
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("bundle", String(40), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("project_id", "release", "dist", "url"),
+    Index("ix_release_files_uploaded", "uploaded_at"),
+)
+
+# Commits of a release as ``sentry-cli releases set-commits`` sends them, in
+# its order (newest first). Keyed by version, as Sentry's releases are per
+# organisation; set again, a release's commits are replaced.
+release_commits = Table(
+    "release_commits", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("version", String(250), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("commit_id", String(64), nullable=False),
+    Column("previous_commit", String(64)),
+    Column("repository", String(200), nullable=False),
+    Column("message", Text),
+    Column("author_name", String(200)),
+    Column("author_email", String(200)),
+    Column("committed_at", UTCDateTime),
+    Column("files", JSON, nullable=False),  # [{"path", "type"}] from the patch set
+    Column("set_at", UTCDateTime, nullable=False),
+    UniqueConstraint("version", "position"),
+    Index("ix_release_commits_set_at", "set_at"),
+)

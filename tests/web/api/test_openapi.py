@@ -20,6 +20,7 @@ ROUTES = {
     ("get", "/api/v1/monitors/{uuid}/pings/{ping_id}/body"),
     ("get", "/api/v1/projects/{slug}/releases"),
     ("get", "/api/v1/projects/{slug}/releases/{version}/health"),
+    ("get", "/api/v1/projects/{slug}/releases/{version}"),
     ("get", "/api/v1/projects/{slug}/performance"),
     ("get", "/api/v1/projects/{slug}/performance/series"),
     ("get", "/api/v1/projects/{slug}/slow-spans"), ("get", "/api/v1/projects/{slug}/logs"),

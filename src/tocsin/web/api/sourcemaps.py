@@ -139,7 +139,8 @@ def assemble(runtime: RuntimeDep, owner: Writer, org: Org, body: AssembleIn) -> 
         if missing:
             return {"state": "not_found", "missingChunks": missing, "detail": None}
         try:
-            artifacts.assemble(conn, ids, body.checksum, body.chunks, now=runtime.clock.now())
+            artifacts.assemble(conn, ids, body.checksum, body.chunks, now=runtime.clock.now(),
+                               release=body.version, dist=body.dist)
         except artifacts.BadBundle as exc:
             return JSONResponse({"state": "error", "missingChunks": [], "detail": str(exc)},
                                 status_code=400)

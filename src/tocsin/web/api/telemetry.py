@@ -16,18 +16,20 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import Connection
 
 from tocsin.accounts.projects import get_project
-from tocsin.issues import logs, perf_queries, session_health
+from tocsin.issues import logs, perf_queries, release_commits, session_health
 from tocsin.lib.durations import parse_duration
 from tocsin.web.api.auth import Reader, RuntimeDep
 from tocsin.web.api.errors import ApiError, invalid
 from tocsin.web.api.paging import Cursor, Limit, after_id, next_cursor
 from tocsin.web.api.telemetry_models import (
+    CommitOut,
     HealthPointOut,
     LogOut,
     LogPage,
     PerformanceOut,
     PerfPointOut,
     PerfSeriesOut,
+    ReleaseDetail,
     ReleaseHealthDetail,
     ReleaseHealthOut,
     ReleaseOut,
@@ -110,6 +112,23 @@ def release_health(runtime: RuntimeDep, owner: Reader, slug: Slug, version: str,
         version=version, environment=environment, since=start, until=end,
         health=_health(summary[0] if summary else None),
         series=[HealthPointOut.model_validate(p) for p in points])
+
+
+# After .../health: a path parameter would take that suffix as part of the version.
+@router.get("/projects/{slug}/releases/{version:path}",
+            summary="One release with its commits (from sentry-cli releases set-commits)")
+def get_release(runtime: RuntimeDep, owner: Reader, slug: Slug, version: str) -> ReleaseDetail:
+    with runtime.db.read() as conn:
+        project_id = _project_id(conn, slug)
+        release = session_health.get_release(conn, project_id, version)
+        if release is None:
+            raise ApiError(404, f"No release {version!r} in project {slug!r}.")
+        commits = release_commits.list_commits(conn, version)
+    return ReleaseDetail(
+        version=release["version"], first_seen=release["first_seen"],
+        last_seen=release["last_seen"], new_issues=release["new_issues"],
+        commits=[CommitOut(id=c["commit_id"], **{k: v for k, v in c.items()
+                                                  if k != "commit_id"}) for c in commits])
 
 
 @router.get("/projects/{slug}/performance",

@@ -38,6 +38,33 @@ class ReleaseOut(BaseModel):
         description="Sessions in the window (`since`); null when there were none.")
 
 
+class CommitFileOut(BaseModel):
+    path: str
+    type: str = Field(description="git's status letter: A, M, D, R…", examples=["M"])
+
+
+class CommitOut(BaseModel):
+    id: str = Field(description="The commit's SHA as sentry-cli sent it.")
+    repository: str = Field(examples=["acme/shop"])
+    previous_commit: str | None = Field(
+        description="With `--commit REPO@PREV..SHA`: the range's start.")
+    message: str | None
+    author_name: str | None
+    author_email: str | None
+    committed_at: datetime | None
+    files: list[CommitFileOut] = Field(description="Changed paths (at most 200 a commit).")
+
+
+class ReleaseDetail(BaseModel):
+    version: str = Field(examples=["shop@1.4.2"])
+    first_seen: datetime
+    last_seen: datetime
+    new_issues: int
+    commits: list[CommitOut] = Field(
+        description="As `sentry-cli releases set-commits` set them, newest first "
+                    "(at most 1000).")
+
+
 class ReleasePage(BaseModel):
     items: list[ReleaseOut]
     next_cursor: str | None

@@ -18,6 +18,7 @@ import click
 
 import tocsin
 from tocsin.config import Config, ConfigError, load_config
+from tocsin.lib import gc_tuning
 from tocsin.store.runtime import Runtime
 
 EXIT_FAILED, EXIT_CONFIG = 1, 3
@@ -98,6 +99,7 @@ def _serve_http(runtime: Runtime, with_worker: bool) -> None:
         background = Worker(runtime, digest_in_child=runtime.config.digest_process).running
     app = create_app(runtime, background=background)
     cfg = runtime.config
+    gc_tuning.tune()
     uvicorn.run(app, host=cfg.host, port=cfg.port, log_level=cfg.log_level,
                 access_log=cfg.log_level == "debug")
 
@@ -146,6 +148,7 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         runtime.start()
+        gc_tuning.tune()
         await Worker(runtime).run(stop)
 
     with _runtime(config) as runtime:

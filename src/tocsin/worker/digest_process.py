@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 
+from tocsin.lib import gc_tuning
 from tocsin.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ async def _digest_until_closed(fd: int) -> None:
 
     runtime = Runtime.open(load_config(), run_migrations=False)
     digester = Digester(runtime)
+    gc_tuning.tune()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 

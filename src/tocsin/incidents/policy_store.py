@@ -33,10 +33,21 @@ class StoredPolicy:
 
 
 def _stored_steps(conn: Connection, doc: PolicyDoc) -> list[dict[str, Any]]:
-    people = user_ids(conn, [(("steps", i, "user"), s.user)
-                             for i, s in enumerate(doc.steps) if s.kind == "user"])
-    rotas = schedule_ids(conn, [(("steps", i, "on_call"), s.schedule)
-                                for i, s in enumerate(doc.steps) if s.kind == "on_call"])
+    errors = []
+    people: dict[str, int] = {}
+    rotas: dict[str, int] = {}
+    try:
+        people = user_ids(conn, [(("steps", i, "user"), s.user)
+                                 for i, s in enumerate(doc.steps) if s.kind == "user"])
+    except DocumentError as exc:
+        errors += exc.errors
+    try:
+        rotas = schedule_ids(conn, [(("steps", i, "on_call"), s.schedule)
+                                    for i, s in enumerate(doc.steps) if s.kind == "on_call"])
+    except DocumentError as exc:
+        errors += exc.errors
+    if errors:  # every unknown reference at once, in step order
+        raise DocumentError(sorted(errors, key=lambda e: e[0]))
     out: list[dict[str, Any]] = []
     for step in doc.steps:
         if step.kind == "wait":

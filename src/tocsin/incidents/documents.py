@@ -71,6 +71,41 @@ class PolicyDoc:
     repeat: int
 
 
+def layer_document(layer: LayerDoc, users: list[Any]) -> dict[str, Any]:
+    """One layer as stored and written back (users as given: ids or e-mails)."""
+    out: dict[str, Any] = {"rotation": layer.rotation, "every": layer.every,
+                           "handoff": layer.handoff.strftime("%H:%M"),
+                           "start": layer.start.isoformat(), "users": users}
+    if layer.name:
+        out = {"name": layer.name} | out
+    if layer.rotation == "weekly":
+        out["handoff_day"] = WEEKDAYS[layer.handoff_day]
+    if layer.end is not None:
+        out["end"] = layer.end.isoformat()
+    return out
+
+
+def schedule_document(doc: ScheduleDoc) -> dict[str, Any]:
+    """The normal form of a schedule document: what the store writes back."""
+    return {"name": doc.name, "time_zone": doc.time_zone,
+            "layers": [layer_document(layer, list(layer.users)) for layer in doc.layers]}
+
+
+def policy_document(doc: PolicyDoc) -> dict[str, Any]:
+    """The normal form of a policy document: what the store writes back."""
+    steps: list[dict[str, Any]] = []
+    for step in doc.steps:
+        if step.kind == "wait":
+            steps.append({"wait_minutes": step.minutes})
+        elif step.kind == "channels":
+            steps.append({"channels": list(step.channels)})
+        elif step.kind == "user":
+            steps.append({"user": step.user})
+        else:
+            steps.append({"on_call": step.schedule})
+    return {"name": doc.name, "repeat": doc.repeat, "steps": steps}
+
+
 class _Checker:
     def __init__(self, doc: Any, known: tuple[str, ...]) -> None:
         self.errors: list[tuple[Loc, str]] = []
@@ -158,6 +193,9 @@ def _layer(c: _Checker, item: Any, loc: Loc) -> LayerDoc | None:
     every = c.integer(item, "every", loc, 1, 52, 1)
     handoff = time(9, 0)
     raw = item.get("handoff", "09:00")
+    if type(raw) is int and 0 <= raw < 24 * 60:
+        # YAML 1.1 reads an unquoted 10:30 as the base-60 integer 630.
+        raw = f"{raw // 60:02d}:{raw % 60:02d}"
     match = _HHMM.match(raw) if isinstance(raw, str) else None
     if match is None:
         c.fail((*loc, "handoff"), "must be a local time of day, HH:MM (24-hour)")

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from tocsin.incidents.documents import DocumentError, LayerDoc, ScheduleDoc
+from tocsin.incidents.documents import DocumentError, ScheduleDoc, layer_document
 from tocsin.incidents.references import user_emails, user_ids
 from tocsin.incidents.rotation import WEEKDAYS, Layer
 from tocsin.incidents.schedules import Override, Schedule
@@ -53,18 +53,7 @@ def _stored_layers(conn: Connection, doc: ScheduleDoc) -> list[dict[str, Any]]:
     ids = user_ids(conn, [(("layers", i, "users", j), email)
                           for i, layer in enumerate(doc.layers)
                           for j, email in enumerate(layer.users)])
-    return [_layer_json(layer, [ids[e] for e in layer.users]) for layer in doc.layers]
-
-
-def _layer_json(layer: LayerDoc, users: list[int]) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": layer.name, "rotation": layer.rotation,
-                           "every": layer.every, "handoff": layer.handoff.strftime("%H:%M"),
-                           "start": layer.start.isoformat(), "users": users}
-    if layer.rotation == "weekly":
-        out["handoff_day"] = WEEKDAYS[layer.handoff_day]
-    if layer.end is not None:
-        out["end"] = layer.end.isoformat()
-    return out
+    return [layer_document(layer, [ids[e] for e in layer.users]) for layer in doc.layers]
 
 
 def _check_name(conn: Connection, name: str, own: int | None) -> None:
@@ -127,7 +116,7 @@ def document(conn: Connection, stored: StoredSchedule) -> dict[str, Any]:
     emails = user_emails(conn, [u for layer in stored.layers for u in layer["users"]])
     layers = []
     for layer in stored.layers:
-        out = {k: v for k, v in layer.items() if k != "name" or v}
+        out = dict(layer)
         out["users"] = [emails.get(u, f"deleted-user-{u}@invalid") for u in layer["users"]]
         layers.append(out)
     return {"name": stored.name, "time_zone": stored.time_zone, "layers": layers}

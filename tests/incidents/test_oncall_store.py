@@ -10,7 +10,7 @@ import pytest
 from tocsin.accounts.users import create_user
 from tocsin.incidents import policy_store, schedule_store
 from tocsin.incidents.documents import DocumentError, parse_policy, parse_schedule
-from tocsin.incidents.escalation import due_steps, snapshot
+from tocsin.incidents.escalation import due_steps, schedule_ids, snapshot
 from tocsin.incidents.schedules import on_call_at
 from tocsin.store.engine import Database
 
@@ -87,9 +87,10 @@ def test_it_stores_a_policy_that_pages_a_schedule_and_guards_its_deletion(
     with db.read() as conn:
         assert policy_store.documents(conn, [policy_store.get(conn, pid)]) == [doc]
         snap = snapshot(policy_store.load(conn, pid))
-        rota = schedule_store.load(conn, sid, since=NOW)
+        rotas = schedule_store.load_many(conn, schedule_ids(snap), since=NOW)
+    assert set(rotas) == {sid}
     actions = due_steps(snap, NOW, None, None, 1, NOW + timedelta(minutes=5),
-                        schedules={sid: rota})
+                        schedules=rotas)
     assert [(a.kind, a.user_ids) for a in actions] == [
         ("on_call", (people["alice"],)), ("user", (people["carol"],)),
         ("channels", ())]  # the repeat's first step follows the last one

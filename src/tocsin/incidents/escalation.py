@@ -87,6 +87,12 @@ def snapshot(policy: Policy) -> dict[str, Any]:
             "repeat": policy.repeat, "steps": steps}
 
 
+def schedule_ids(snap: dict[str, Any]) -> set[int]:
+    """The schedules a snapshot's on-call steps page: what a worker loads for
+    ``due_steps`` (``schedule_store.load_many``)."""
+    return {int(s["schedule_id"]) for s in snap["steps"] if s["kind"] == "on_call"}
+
+
 def _timeline(snap: dict[str, Any], opened_at: datetime
               ) -> list[tuple[datetime, int, int, dict[str, Any]]]:
     """Every notify step of every pass with its due time, in order."""

@@ -137,6 +137,15 @@ def load(conn: Connection, schedule_id: int, *, since: datetime) -> Schedule:
     return schedule_of(get(conn, schedule_id), overrides(conn, schedule_id, since=since))
 
 
+def load_many(conn: Connection, ids: set[int], *, since: datetime) -> dict[int, Schedule]:
+    """Id -> schedule for those that still exist (an escalation's on-call steps)."""
+    out = {}
+    for row in conn.execute(select(schedules).where(schedules.c.id.in_(sorted(ids)))):
+        stored = StoredSchedule(**row._mapping)
+        out[stored.id] = schedule_of(stored, overrides(conn, stored.id, since=since))
+    return out
+
+
 def schedule_of(stored: StoredSchedule, found: list[Override]) -> Schedule:
     return Schedule(stored.id, stored.name, stored.time_zone,
                     layers=tuple(_layer(layer) for layer in stored.layers),

@@ -115,3 +115,12 @@ def test_it_serves_the_schedule_as_an_icalendar_file(client: Any, cast: Cast) ->
     assert text.count("BEGIN:VEVENT") == 2
     assert "DTSTART:20260329T070000Z" in text
     assert client.get("/api/v1/schedules/999.ics", headers=cast.bob).status_code == 404
+
+
+def test_it_pages_through_schedules(client: Any, cast: Cast) -> None:
+    ids = [_create(client, cast, DOC | {"name": f"Rota {n}"})["id"] for n in range(3)]
+    first = client.get("/api/v1/schedules", headers=cast.bob, params={"limit": 2}).json()
+    assert [s["id"] for s in first["items"]] == ids[:2]
+    rest = client.get("/api/v1/schedules", headers=cast.bob,
+                      params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert ([s["id"] for s in rest["items"]], rest["next_cursor"]) == (ids[2:], None)

@@ -47,6 +47,11 @@ class StoredSchedule:
     source: str
     created_at: datetime
     updated_at: datetime
+    ical_token_hash: str | None = None
+
+    @property
+    def has_ical_link(self) -> bool:
+        return self.ical_token_hash is not None
 
 
 def _stored_layers(conn: Connection, doc: ScheduleDoc) -> list[dict[str, Any]]:

@@ -609,6 +609,8 @@ schedules = Table(
     Column("source", String(10), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # SHA-256 of the secret in the calendar subscription URL; null: no link
+    Column("ical_token_hash", String(64), unique=True),
 )
 
 # Overrides are rows, not JSON: they come and go daily through the API, and

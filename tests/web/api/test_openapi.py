@@ -42,6 +42,8 @@ ROUTES = {
     ("get", "/api/v1/schedules/{schedule_id}/shifts"),
     ("post", "/api/v1/schedules/{schedule_id}/overrides"),
     ("delete", "/api/v1/schedules/{schedule_id}/overrides/{override_id}"),
+    ("post", "/api/v1/schedules/{schedule_id}/ical-link"),
+    ("delete", "/api/v1/schedules/{schedule_id}/ical-link"),
     ("get", "/api/v1/escalation-policies"), ("post", "/api/v1/escalation-policies"),
     ("get", "/api/v1/escalation-policies/{policy_id}"),
     ("patch", "/api/v1/escalation-policies/{policy_id}"),

@@ -117,6 +117,29 @@ def test_it_serves_the_schedule_as_an_icalendar_file(client: Any, cast: Cast) ->
     assert client.get("/api/v1/schedules/999.ics", headers=cast.bob).status_code == 404
 
 
+def test_it_serves_the_calendar_behind_a_secret_link_until_revoked(client: Any,
+                                                                   cast: Cast) -> None:
+    sid = _create(client, cast)["id"]
+    made = client.post(f"/api/v1/schedules/{sid}/ical-link", headers=cast.bob)
+    assert made.status_code == 201, made.text
+    url = made.json()["url"]
+    assert url.startswith("http") and "/ical/tcal_" in url and url.endswith(".ics")
+    path = url[url.index("/ical/"):]
+    feed = client.get(path)  # no token: the link is the credential
+    assert feed.status_code == 200, feed.text
+    assert feed.headers["content-type"].startswith("text/calendar")
+    assert feed.text.startswith("BEGIN:VCALENDAR\r\n")
+    assert client.get(f"/api/v1/schedules/{sid}", headers=cast.bob).json()["ical_link"]
+    newer = client.post(f"/api/v1/schedules/{sid}/ical-link", headers=cast.bob).json()["url"]
+    assert client.get(path).status_code == 404  # a new link revokes the old one
+    assert client.delete(f"/api/v1/schedules/{sid}/ical-link",
+                         headers=cast.bob).status_code == 204
+    assert client.get(newer[newer.index("/ical/"):]).status_code == 404
+    assert client.get("/ical/tcal_guessed.ics").status_code == 404
+    assert client.post(f"/api/v1/schedules/{sid}/ical-link",
+                       headers=cast.charlie).status_code == 403
+
+
 def test_it_pages_through_schedules(client: Any, cast: Cast) -> None:
     ids = [_create(client, cast, DOC | {"name": f"Rota {n}"})["id"] for n in range(3)]
     first = client.get("/api/v1/schedules", headers=cast.bob, params={"limit": 2}).json()

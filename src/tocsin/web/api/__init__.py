@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from tocsin.web.api import (
+    calendars,
     errors,
     escalation_policies,
     history,
@@ -42,7 +43,7 @@ def router() -> APIRouter:
     })
     for part in (projects.router, monitors.router, history.router, stats.router,
                  outcomes.router, telemetry.router, issues.router, keys.router,
-                 schedules.router, escalation_policies.router):
+                 calendars.router, schedules.router, escalation_policies.router):
         api.include_router(part)
     return api
 
@@ -52,4 +53,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(router())
     sourcemaps.mount(app)  # Sentry's /api/0 routes for sentry-cli
     sentry_releases.mount(app)
+    calendars.mount(app)  # /ical/{secret}.ics, for calendar apps
 

@@ -82,6 +82,8 @@ class ScheduleOut(ScheduleDocument):
     layers: list[dict[str, Any]]  # type: ignore[assignment]
     overrides: list[OverrideOut] = Field(description="Overrides that have not ended yet.")
     source: str = Field(description="api or yaml")
+    ical_link: bool = Field(description="Whether a secret calendar subscription link "
+                                        "exists (its URL is shown only when made).")
     created_at: datetime
     updated_at: datetime
 
@@ -107,6 +109,11 @@ class ShiftList(BaseModel):
     start: datetime
     end: datetime
     items: list[ShiftOut]
+
+
+class IcalLinkOut(BaseModel):
+    url: str = Field(description="Subscribe a calendar app to it; shown only this once.",
+                     examples=["https://tocsin.example.org/ical/tcal_…​.ics"])
 
 
 class PolicyOut(PolicyDocument):

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response
 from sqlalchemy import Connection
 
-from tocsin.incidents import ical, schedule_store
+from tocsin.incidents import schedule_store
 from tocsin.incidents.documents import parse_schedule
-from tocsin.incidents.references import user_ids, user_names
+from tocsin.incidents.references import user_ids
 from tocsin.incidents.schedules import Schedule, ScheduleError, Shift, on_call_at, shifts
 from tocsin.store.runtime import Runtime
 from tocsin.web.api.auth import WRITE, Reader, RuntimeDep, Writer
@@ -37,9 +37,6 @@ from tocsin.web.api.paging import Cursor, Limit, after_id, next_cursor
 
 router = APIRouter(tags=["on-call"])
 WHAT, NOUN = "The schedule document", "schedule"
-# The calendar feed's default window: a month back for "who had last week",
-# half a year ahead for planning holidays.
-ICAL_PAST, ICAL_AHEAD = timedelta(days=30), timedelta(days=180)
 
 ScheduleId = Annotated[int, Path(description="The schedule's id.")]
 Document = Annotated[dict[str, Any], Body(description="A schedule document, as in "
@@ -66,6 +63,7 @@ def _outs(conn: Connection, runtime: Runtime, found: list[schedule_store.StoredS
     refs = user_refs(conn, [o.user for c in covers.values() for o in c])
     return [ScheduleOut(
         id=s.id, **schedule_store.document(conn, s), source=s.source,
+        ical_link=s.has_ical_link,
         created_at=s.created_at, updated_at=s.updated_at,
         overrides=[OverrideOut(id=o.id, user=refs[o.user], start=o.start, end=o.end)
                    for o in covers[s.id]]) for s in found]
@@ -91,28 +89,6 @@ def create_schedule(runtime: RuntimeDep, owner: Writer, doc: Document,
         out = _out(conn, runtime, sid)
     response.headers["Location"] = f"/api/v1/schedules/{sid}"
     return out
-
-
-@router.get("/schedules/{schedule_id}.ics", summary="The schedule's shifts as iCalendar",
-            response_class=Response, responses={200: {
-                "content": {"text/calendar": {}},
-                "description": "RFC 5545 text: one event per shift, UTC times."}})
-def schedule_calendar(
-    runtime: RuntimeDep, owner: Reader, schedule_id: ScheduleId,
-    start: Annotated[datetime | None, Query(description="Default: 30 days ago.")] = None,
-    end: Annotated[datetime | None, Query(description="Default: 180 days ahead.")] = None,
-) -> Response:
-    now = runtime.clock.now()
-    begin = instant(start, "start", now - ICAL_PAST)
-    until = instant(end, "end", begin + ICAL_PAST + ICAL_AHEAD)
-    with refusals(WHAT, NOUN), runtime.db.read() as conn:
-        schedule = schedule_store.load(conn, schedule_id, since=begin)
-        found = _shifts(schedule, begin, until)
-        names = user_names(conn, [s.user for s in found])
-    host = runtime.config.base_url.split("://", 1)[-1].split("/", 1)[0] or "tocsin"
-    text = ical.render(schedule, found, names=names, now=now, host=host)
-    return Response(text, media_type="text/calendar; charset=utf-8", headers={
-        "Content-Disposition": f'inline; filename="schedule-{schedule_id}.ics"'})
 
 
 @router.get("/schedules/{schedule_id}", summary="One on-call schedule")
@@ -153,7 +129,8 @@ def who_is_on_call(
     return OnCallOut(at=when, users=[refs[i] for i in ids])
 
 
-def _shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+def window_shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+    """The shifts, or 422 naming ``end`` when the window is too long or backwards."""
     try:
         return shifts(schedule, start, end)
     except ScheduleError as exc:
@@ -170,7 +147,7 @@ def list_shifts(
     begin = instant(start, "start", runtime.clock.now())
     until = instant(end, "end", begin + timedelta(days=7))
     with refusals(WHAT, NOUN), runtime.db.read() as conn:
-        found = _shifts(schedule_store.load(conn, schedule_id, since=begin), begin, until)
+        found = window_shifts(schedule_store.load(conn, schedule_id, since=begin), begin, until)
         refs = user_refs(conn, [s.user for s in found])
     return ShiftList(start=begin, end=until, items=[
         ShiftOut(user=refs[s.user], start=s.start, end=s.end, source=s.source)

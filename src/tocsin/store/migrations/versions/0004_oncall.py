@@ -26,7 +26,9 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=10), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ical_token_hash", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_schedules")),
+        sa.UniqueConstraint("ical_token_hash", name=op.f("uq_schedules_ical_token_hash")),
         sa.UniqueConstraint("name", name=op.f("uq_schedules_name")),
     )
     op.create_table(

@@ -51,8 +51,8 @@ class Layer:
 class Turn:
     user: int
     start: datetime
-    end: datetime | None
-    """UTC instants; ``end`` None when the layer never ends."""
+    end: datetime
+    """UTC instants; the last turn of a layer with an end date is cut short."""
 
 
 def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:

@@ -100,7 +100,7 @@ def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
     cuts = {start, end}
     for rotation in rotations:
         for turn in rotation.turns(start, end):
-            cuts.update(t for t in (turn.start, turn.end) if t is not None and start < t < end)
+            cuts.update(t for t in (turn.start, turn.end) if start < t < end)
     for o in schedule.overrides:
         cuts.update(t for t in (o.start, o.end) if start < t < end)
     edges = sorted(cuts)

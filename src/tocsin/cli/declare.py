@@ -1,7 +1,8 @@
 """``tocsin apply``, ``export`` and ``check-config FILE``: tocsin.yaml in and out.
 
 The file is read with its line numbers (``lib.yamldoc``), each monitor is
-validated by ``checks.spec.parse_spec``, and every problem in the file is
+validated by ``checks.spec.parse_spec`` (schedules and escalation policies:
+``cli.declare_oncall``), and every problem in the file is
 reported at once as ``tocsin.yaml:14: monitors[2].url: ...`` before anything
 touches the database. The format is described in docs/configuration-file.md.
 """
@@ -25,6 +26,9 @@ from tocsin.accounts.projects import Project, ingest_settings, list_projects
 from tocsin.checks import heartbeat_spec
 from tocsin.checks.declare import ApplyConflict, Plan, ProjectDecl, execute, plan, stored_specs
 from tocsin.checks.spec import COMMON_FIELDS, MonitorSpec, SpecError, parse_spec, settings_model
+from tocsin.cli import declare_oncall
+from tocsin.incidents import declare as oncall
+from tocsin.incidents.documents import PolicyDoc, ScheduleDoc
 from tocsin.lib.durations import format_duration
 from tocsin.lib.yamldoc import MAX_PROBLEMS, Document, YamlError, format_path, load
 
@@ -32,7 +36,7 @@ if TYPE_CHECKING:
     from tocsin.store.runtime import Runtime
 
 EXIT_FAILED, EXIT_CONFIG = 1, 3
-SECTIONS = ("version", "projects", "monitors", "heartbeats")
+SECTIONS = ("version", "projects", "monitors", "heartbeats", *declare_oncall.SECTIONS)
 # A tocsin.yaml for 10,000 monitors is about 1.5 MB; anything far larger is a mistake.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _SLUG_HINT = "must be lowercase letters, digits and dashes, like shop-api"
@@ -73,11 +77,19 @@ class Declaration:
     specs: list[MonitorSpec] = field(default_factory=list)
     where: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     """(project, slug) -> (line, path in the file), to place errors found later."""
+    schedules: list[ScheduleDoc] = field(default_factory=list)
+    policies: list[PolicyDoc] = field(default_factory=list)
+    doc: Document | None = None
 
     def summary(self) -> str:
         beats = sum(s.kind == heartbeat_spec.KIND for s in self.specs)
-        return (f"{_count(len(self.projects), 'project')}, "
+        text = (f"{_count(len(self.projects), 'project')}, "
                 f"{_count(len(self.specs) - beats, 'monitor')}, {_count(beats, 'heartbeat')}")
+        if self.schedules or self.policies:
+            text += (f", {_count(len(self.schedules), 'schedule')}, "
+                     f"{len(self.policies)} escalation "
+                     f"polic{'y' if len(self.policies) == 1 else 'ies'}")
+        return text
 
 
 def _count(n: int, noun: str) -> str:
@@ -118,7 +130,7 @@ def read_file(path: Path, *, trailer: str = "nothing was applied") -> Declaratio
 class _Reader:
     def __init__(self, doc: Document, path: Path, problems: list[tuple[int, str]]) -> None:
         self.doc, self.problems = doc, problems
-        self.out = Declaration(path)
+        self.out = Declaration(path, doc=doc)
         # A value already reported (an unset variable) would only fail again here.
         self.reported = {p.path for p in doc.problems if p.path}
 
@@ -140,14 +152,18 @@ class _Reader:
         for key in data:
             if key not in SECTIONS:
                 self.problem((key,), "not supported by this version of Tocsin (it reads "
-                             "version, projects, monitors and heartbeats; channels, alert "
-                             "rules and status pages come in a later version)")
+                             "version, projects, monitors, heartbeats, schedules and "
+                             "escalation_policies; channels, alert rules and status pages "
+                             "come in a later version)")
         if "version" in data and (type(data["version"]) is not int or data["version"] != 1):
             self.problem(("version",), "this version of Tocsin reads version 1 files")
         self.projects(self._list("projects"))
         for section in ("monitors", "heartbeats"):
             for index, item in enumerate(self._list(section)):
                 self.monitor(section, index, item)
+        for section in declare_oncall.SECTIONS:
+            declare_oncall.read(section, self._list(section), self.problem,
+                                self.out.schedules, self.out.policies)
         return self.out
 
     def _list(self, section: str) -> list[Any]:
@@ -234,19 +250,27 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
         if dry_run:
             with runtime.db.read() as conn:
                 todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
-            return "\n".join([todo.summary(), *_details(todo)])
+                more = oncall.plan(conn, declaration.schedules, declaration.policies,
+                                   prune=prune)
+            return "\n".join([todo.summary() + declare_oncall.summary(more), *_details(todo),
+                              *more.details()])
         with runtime.db.write() as conn:
             todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
             execute(conn, todo, now=runtime.clock.now())
+            more = oncall.plan(conn, declaration.schedules, declaration.policies, prune=prune)
+            oncall.execute(conn, more, now=runtime.clock.now())
     except ApplyConflict as exc:
         line, where = declaration.where.get((exc.project, exc.slug), (1, ""))
         raise DeclareError(f"{path}:{line}: {where}: {exc}\n1 problem in {path}; nothing was "
                            "applied.") from None
+    except oncall.DeclaredError as exc:
+        problems = declare_oncall.located(declaration.doc, str(path), exc)
+        raise _report(path, problems, "nothing was applied") from None
     except SQLAlchemyError as exc:
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DeclareError(f"{path}: the database refused the change, nothing was applied: "
                            f"{cause}", exit_code=EXIT_FAILED) from None
-    return todo.summary()
+    return todo.summary() + declare_oncall.summary(more)
 
 
 def _details(todo: Plan) -> list[str]:
@@ -268,12 +292,15 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
             raise DeclareError(f"there is no project {project!r}", exit_code=EXIT_FAILED)
         rows = stored_specs(conn, project=project)
         declared = [_exported_project(conn, p) for p in found]
+        # Schedules and policies belong to no project: a whole export only.
+        on_call = declare_oncall.exported(conn) if project is None else {}
     data: dict[str, Any] = {"version": 1, "projects": declared}
     for section, beat in (("monitors", False), ("heartbeats", True)):
         items = [_exported(spec) for _, spec in rows
                  if (spec.kind == heartbeat_spec.KIND) == beat]
         if items:
             data[section] = items
+    data |= _escaped(on_call)
     header = ("# Written by `tocsin export`. Apply with `tocsin apply FILE`; see\n"
               "# docs/configuration-file.md. Values are as stored: passwords in DSNs and\n"
               "# headers appear in clear; replace them with ${VARIABLES} before committing.\n")

@@ -661,3 +661,45 @@ release_commits = Table(
     UniqueConstraint("version", "position"),
     Index("ix_release_commits_set_at", "set_at"),
 )
+
+# On-call (incidents). A schedule's layers are JSON in its row: they are always
+# read and written whole with the schedule, never queried on their own, and
+# one row keeps "who is on call" to one query plus the overrides. Users in
+# them are ids, so a changed e-mail does not break a rotation.
+schedules = Table(
+    "schedules", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("time_zone", String(64), nullable=False),
+    Column("layers", JSON, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # SHA-256 of the secret in the calendar subscription URL; null: no link
+    Column("ical_token_hash", String(64), unique=True),
+)
+
+# Overrides are rows, not JSON: they come and go daily through the API, and
+# only the ones ending after a time are read (the index).
+schedule_overrides = Table(
+    "schedule_overrides", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("schedule_id", Integer, ForeignKey("schedules.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_schedule_overrides_schedule_ends", "schedule_id", "ends_at"),
+)
+
+escalation_policies = Table(
+    "escalation_policies", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("steps", JSON, nullable=False),  # user and schedule ids, not names
+    Column("repeat", Integer, nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -35,6 +35,20 @@ ROUTES = {
     ("get", "/api/v1/projects/{slug}/keys"), ("post", "/api/v1/projects/{slug}/keys"),
     ("delete", "/api/v1/projects/{slug}/keys/{key_id}"),
     ("get", "/api/v1/projects/{slug}/ingest"), ("patch", "/api/v1/projects/{slug}/ingest"),
+    ("get", "/api/v1/schedules"), ("post", "/api/v1/schedules"),
+    ("get", "/api/v1/schedules/{schedule_id}"), ("patch", "/api/v1/schedules/{schedule_id}"),
+    ("delete", "/api/v1/schedules/{schedule_id}"),
+    ("get", "/api/v1/schedules/{schedule_id}.ics"),
+    ("get", "/api/v1/schedules/{schedule_id}/on-call"),
+    ("get", "/api/v1/schedules/{schedule_id}/shifts"),
+    ("post", "/api/v1/schedules/{schedule_id}/overrides"),
+    ("delete", "/api/v1/schedules/{schedule_id}/overrides/{override_id}"),
+    ("post", "/api/v1/schedules/{schedule_id}/ical-link"),
+    ("delete", "/api/v1/schedules/{schedule_id}/ical-link"),
+    ("get", "/api/v1/escalation-policies"), ("post", "/api/v1/escalation-policies"),
+    ("get", "/api/v1/escalation-policies/{policy_id}"),
+    ("patch", "/api/v1/escalation-policies/{policy_id}"),
+    ("delete", "/api/v1/escalation-policies/{policy_id}"),
 }
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 

@@ -1,10 +1,10 @@
 """The REST API under /api/v1: monitors, heartbeats, their history, projects,
 and what the Sentry SDKs send (issues and their events, DSN keys, release health,
-performance, logs).
+performance, logs), and on-call schedules and escalation policies.
 
 Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
 the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
-checks, issues, accounts and store; nothing imports it but ``web.app``.
+checks, issues, incidents, accounts and store; nothing imports it but ``web.app``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from tocsin.web.api import (
+    calendars,
     errors,
+    escalation_policies,
     history,
     issues,
     keys,
     monitors,
     outcomes,
     projects,
+    schedules,
     sentry_releases,
     sourcemaps,
     stats,
@@ -39,7 +42,8 @@ def router() -> APIRouter:
         422: {"model": ErrorOut, "description": "Invalid fields, each named."},
     })
     for part in (projects.router, monitors.router, history.router, stats.router,
-                 outcomes.router, telemetry.router, issues.router, keys.router):
+                 outcomes.router, telemetry.router, issues.router, keys.router,
+                 calendars.router, schedules.router, escalation_policies.router):
         api.include_router(part)
     return api
 
@@ -49,4 +53,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(router())
     sourcemaps.mount(app)  # Sentry's /api/0 routes for sentry-cli
     sentry_releases.mount(app)
+    calendars.mount(app)  # /ical/{secret}.ics, for calendar apps
 

@@ -1,10 +1,10 @@
 """The REST API under /api/v1: monitors, heartbeats, their history, projects,
-and what the Sentry SDKs send (issues and their events, DSN keys, release health,
-performance, logs).
+what the Sentry SDKs send (issues and their events, DSN keys, release health,
+performance, logs), and notification channels.
 
 Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
 the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
-checks, issues, accounts and store; nothing imports it but ``web.app``.
+checks, issues, notify, accounts and store; nothing imports it but ``web.app``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from tocsin.web.api import (
+    channels,
     errors,
     history,
     issues,
@@ -39,7 +40,8 @@ def router() -> APIRouter:
         422: {"model": ErrorOut, "description": "Invalid fields, each named."},
     })
     for part in (projects.router, monitors.router, history.router, stats.router,
-                 outcomes.router, telemetry.router, issues.router, keys.router):
+                 outcomes.router, telemetry.router, issues.router, keys.router,
+                 channels.router):
         api.include_router(part)
     return api
 

@@ -27,12 +27,16 @@ from tocsin.checks.declare import ApplyConflict, Plan, ProjectDecl, execute, pla
 from tocsin.checks.spec import COMMON_FIELDS, MonitorSpec, SpecError, parse_spec, settings_model
 from tocsin.lib.durations import format_duration
 from tocsin.lib.yamldoc import MAX_PROBLEMS, Document, YamlError, format_path, load
+from tocsin.notify import declare as channel_declare
+from tocsin.notify.channels import ChannelSpec
+from tocsin.notify.channels import parse_spec as parse_channel
+from tocsin.notify.errors import ChannelError
 
 if TYPE_CHECKING:
     from tocsin.store.runtime import Runtime
 
 EXIT_FAILED, EXIT_CONFIG = 1, 3
-SECTIONS = ("version", "projects", "monitors", "heartbeats")
+SECTIONS = ("version", "projects", "monitors", "heartbeats", "channels")
 # A tocsin.yaml for 10,000 monitors is about 1.5 MB; anything far larger is a mistake.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _SLUG_HINT = "must be lowercase letters, digits and dashes, like shop-api"
@@ -73,11 +77,13 @@ class Declaration:
     specs: list[MonitorSpec] = field(default_factory=list)
     where: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     """(project, slug) -> (line, path in the file), to place errors found later."""
+    channels: list[ChannelSpec] = field(default_factory=list)
 
     def summary(self) -> str:
         beats = sum(s.kind == heartbeat_spec.KIND for s in self.specs)
-        return (f"{_count(len(self.projects), 'project')}, "
+        text = (f"{_count(len(self.projects), 'project')}, "
                 f"{_count(len(self.specs) - beats, 'monitor')}, {_count(beats, 'heartbeat')}")
+        return text + (f", {_count(len(self.channels), 'channel')}" if self.channels else "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -135,12 +141,13 @@ class _Reader:
         if data is None:
             return self.out
         if not isinstance(data, dict):
-            self.problem((), "the file must be a mapping with projects, monitors and heartbeats")
+            self.problem((), "the file must be a mapping with projects, monitors, heartbeats "
+                         "and channels")
             return self.out
         for key in data:
             if key not in SECTIONS:
                 self.problem((key,), "not supported by this version of Tocsin (it reads "
-                             "version, projects, monitors and heartbeats; channels, alert "
+                             "version, projects, monitors, heartbeats and channels; alert "
                              "rules and status pages come in a later version)")
         if "version" in data and (type(data["version"]) is not int or data["version"] != 1):
             self.problem(("version",), "this version of Tocsin reads version 1 files")
@@ -148,7 +155,25 @@ class _Reader:
         for section in ("monitors", "heartbeats"):
             for index, item in enumerate(self._list(section)):
                 self.monitor(section, index, item)
+        self.channels(self._list("channels"))
         return self.out
+
+    def channels(self, items: list[Any]) -> None:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            at: tuple[str | int, ...] = ("channels", index)
+            try:
+                spec = parse_channel(item)
+            except ChannelError as exc:
+                for loc, msg in exc.errors:
+                    self.problem((*at, *loc), msg)
+                continue
+            if spec.name in seen:
+                self.problem((*at, "name"), f"channel {spec.name!r} is declared twice "
+                             f"(also at line {seen[spec.name]})")
+                continue
+            seen[spec.name] = self.doc.line((*at, "name"))
+            self.out.channels.append(spec)
 
     def _list(self, section: str) -> list[Any]:
         value = self.doc.data.get(section)
@@ -234,10 +259,13 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
         if dry_run:
             with runtime.db.read() as conn:
                 todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
-            return "\n".join([todo.summary(), *_details(todo)])
+                wired = channel_declare.plan(conn, declaration.channels, prune=prune)
+            return "\n".join([_summary(todo, wired), *_details(todo), *wired.details()])
         with runtime.db.write() as conn:
             todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
             execute(conn, todo, now=runtime.clock.now())
+            wired = channel_declare.plan(conn, declaration.channels, prune=prune)
+            channel_declare.execute(conn, wired, now=runtime.clock.now())
     except ApplyConflict as exc:
         line, where = declaration.where.get((exc.project, exc.slug), (1, ""))
         raise DeclareError(f"{path}:{line}: {where}: {exc}\n1 problem in {path}; nothing was "
@@ -246,7 +274,12 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DeclareError(f"{path}: the database refused the change, nothing was applied: "
                            f"{cause}", exit_code=EXIT_FAILED) from None
-    return todo.summary()
+    return _summary(todo, wired)
+
+
+def _summary(todo: Plan, wired: channel_declare.ChannelPlan) -> str:
+    touched = wired.create or wired.update or wired.delete or wired.unchanged
+    return todo.summary() + (f"; {wired.summary()}" if touched else "")
 
 
 def _details(todo: Plan) -> list[str]:
@@ -268,15 +301,19 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
             raise DeclareError(f"there is no project {project!r}", exit_code=EXIT_FAILED)
         rows = stored_specs(conn, project=project)
         declared = [_exported_project(conn, p) for p in found]
+        channels = channel_declare.exported(conn) if project is None else []
     data: dict[str, Any] = {"version": 1, "projects": declared}
     for section, beat in (("monitors", False), ("heartbeats", True)):
         items = [_exported(spec) for _, spec in rows
                  if (spec.kind == heartbeat_spec.KIND) == beat]
         if items:
             data[section] = items
+    if channels:
+        data["channels"] = [_escaped(c) for c in channels]
     header = ("# Written by `tocsin export`. Apply with `tocsin apply FILE`; see\n"
               "# docs/configuration-file.md. Values are as stored: passwords in DSNs and\n"
-              "# headers appear in clear; replace them with ${VARIABLES} before committing.\n")
+              "# headers, and channel secrets, appear in clear; replace them with\n"
+              "# ${VARIABLES} before committing.\n")
     dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return header + yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
                               default_flow_style=False, width=100)

@@ -57,3 +57,34 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(
             row = delivery(restarted, did)
             assert (row["status"], row["attempts"]) == ("sent", 2)
             assert len(hook.requests) == 1
+
+
+def test_two_workers_sending_at_once_deliver_each_message_once(
+        database_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    with receiving() as hook, notify_runtime(database_url, tmp_path, clock,
+                                             worker_id="w1") as one, \
+            notify_runtime(database_url, tmp_path, clock, worker_id="w2") as two:
+        cid = add_channel(one, "ops", "webhook", {"url": hook.url})
+        for i in range(60):
+            notify(one, [cid], Message(title=f"alert {i}"))
+        outcomes: dict[str, list[str]] = {"w1": [], "w2": []}
+        start = threading.Barrier(2)
+
+        def work(runtime: object, owner: str) -> None:
+            start.wait()
+            while True:
+                got = deliver_due(runtime, batch=5)  # type: ignore[arg-type]
+                if not got:
+                    return
+                outcomes[owner] += got
+
+        threads = [threading.Thread(target=work, args=(rt, rt.config.worker_id))
+                   for rt in (one, two)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        ids = Counter(r.headers["x-tocsin-delivery"] for r in hook.requests)
+    assert len(ids) == 60 and set(ids.values()) == {1}
+    assert outcomes["w1"] and outcomes["w2"]
+    assert outcomes["w1"] + outcomes["w2"] == ["sent"] * 60

@@ -91,7 +91,12 @@ class Deliverer:
                               claimed.channel_name)
                 error = TransientError(f"unexpected {type(exc).__name__}: {exc}")
         duration_ms = (clock.monotonic() - started) * 1000
-        return await asyncio.to_thread(self._record, claimed, ref, error, duration_ms)
+        try:
+            return await asyncio.to_thread(self._record, claimed, ref, error, duration_ms)
+        except Exception:
+            # The lease runs out and another claim sends it again: at least once.
+            log.exception("could not record delivery %s; it will be sent again", claimed.id)
+            return "unrecorded"
 
     def _record(self, claimed: Claimed, ref: str | None, error: SendError | None,
                 duration_ms: float) -> str:

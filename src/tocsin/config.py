@@ -198,6 +198,9 @@ SETTINGS: tuple[Setting, ...] = (
             "do not cross the network in clear by default."),
     Setting("SMTP_TLS", _bool, "false",
             "Connect with TLS from the start (port 465) instead of STARTTLS."),
+    Setting("DELIVERY_RETENTION_DAYS", _int(1, 3650), "90",
+            "Days finished notification deliveries and their attempts are kept; as long as "
+            "events, so an incident's timeline keeps its notifications."),
     Setting("DEADMAN_URL", _ping_url, None,
             "An external heartbeat URL (a Healthchecks check, Dead Man's Snitch) the worker "
             "requests every TOCSIN_DEADMAN_INTERVAL minutes, so you hear when Tocsin "
@@ -254,6 +257,7 @@ class Config:
     smtp_from: str
     smtp_starttls: bool
     smtp_tls: bool
+    delivery_retention_days: int
     deadman_url: str | None
     deadman_interval: int
 

@@ -1,5 +1,5 @@
 """History upkeep: roll results up every 30 s, prune old data (check history,
-events) every hour.
+events, finished notification deliveries) every hour.
 
 Each job runs under a named lease (``store.leases``), so with several worker
 processes against PostgreSQL exactly one of them does it at a time; another
@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from tocsin.checks import retention, rollups
 from tocsin.issues import retention as event_retention
+from tocsin.notify import retention as delivery_retention
 from tocsin.store import leases
 from tocsin.store.runtime import Runtime
 
@@ -82,6 +83,10 @@ class Housekeeping:
         deleted.update(await asyncio.to_thread(
             event_retention.prune, self.runtime.db, now=now,
             days=self.runtime.config.event_retention_days, pause=self.retention_pause,
+            keep_going=keep_going))
+        deleted.update(await asyncio.to_thread(
+            delivery_retention.prune, self.runtime.db, now=now,
+            days=self.runtime.config.delivery_retention_days, pause=self.retention_pause,
             keep_going=keep_going))
         return deleted
 

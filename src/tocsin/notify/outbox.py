@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 
 from tocsin.lib.clock import ensure_utc
 from tocsin.notify.channels import mark_failing, mark_working
+from tocsin.notify.deliverylog import Attempt, attempts_for
 from tocsin.notify.errors import PermanentError, SendError, TransientError
 from tocsin.notify.message import Message
 from tocsin.store.engine import Database
@@ -38,6 +39,8 @@ JITTER = 0.2
 MAX_ATTEMPTS = 20
 MAX_AGE = timedelta(hours=24)
 """A notification a day late is noise, not news: give up visibly instead."""
+__all__ = ["Attempt", "Claimed", "attempts_for", "backoff", "claim_due", "enqueue",
+           "record_attempt"]  # attempts_for lives in deliverylog, with the other reads
 LEASE_S = 120.0
 """Longer than any one send's deadline, so a live worker never loses its lease."""
 
@@ -119,6 +122,14 @@ def claim_due(db: Database, owner: str, *, now: datetime, limit: int = 50,
                   or_(deliveries.c.thread.is_(None), ~blocked))
            .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
            .limit(limit * 4).with_for_update(skip_locked=True))
+    with db.read() as conn:
+        # Most ticks find nothing: ask in a read first, so an idle worker does
+        # not take SQLite's one write lock twice a second.
+        anything = select(deliveries.c.id).where(
+            deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
+            or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
+        if conn.execute(anything.limit(1)).first() is None:
+            return []
     with db.write() as conn:
         rows = conn.execute(due).all()
         allowance = _allowance(conn, sorted({r.channel_id for r in rows}), now)

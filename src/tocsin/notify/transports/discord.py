@@ -41,17 +41,21 @@ def payload(message: Message) -> dict[str, Any]:
 
 async def send(settings: dict[str, Any], message: Message, previous_ref: str | None,
                ctx: Context) -> str | None:
-    url = settings["url"].rstrip("/")
+    # A webhook URL may carry a query (?thread_id= posts into a forum thread):
+    # keep it on both calls.
+    url, _, query = settings["url"].partition("?")
+    url = url.rstrip("/")
     body = payload(message)
     if previous_ref:
         try:
-            await call("PATCH", f"{url}/messages/{previous_ref}", json_body=body,
-                       deadline=ctx.deadline)
+            await call("PATCH", f"{url}/messages/{previous_ref}" + (f"?{query}" if query else ""),
+                       json_body=body, deadline=ctx.deadline)
             return previous_ref
         except PermanentError as exc:
             if exc.status != 404:
                 raise
-    reply = await call("POST", f"{url}?wait=true", json_body=body, deadline=ctx.deadline)
+    reply = await call("POST", f"{url}?wait=true" + (f"&{query}" if query else ""),
+                       json_body=body, deadline=ctx.deadline)
     try:
         return str(orjson.loads(reply.body)["id"])
     except (orjson.JSONDecodeError, KeyError, TypeError):

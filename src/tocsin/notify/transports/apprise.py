@@ -4,7 +4,9 @@ Apprise is synchronous (threads over ``requests``, with its own 4 s connect
 and read timeouts per request), so it runs in a thread under our deadline.
 It cannot update a sent message (caronc/apprise#699) and its result does not
 say whether a failure is worth retrying, so every failure is retried until
-the outbox gives up; an URL Apprise cannot parse is permanent.
+the outbox gives up; a URL Apprise cannot parse is permanent. Apprise makes
+its requests itself (with ``requests``): the one sender that does not go
+through ``lib.outbound``, which is why it runs under our deadline here.
 """
 
 from __future__ import annotations

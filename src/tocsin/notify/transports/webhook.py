@@ -54,6 +54,8 @@ async def send(settings: dict[str, Any], message: Message, previous_ref: str | N
     payload = (alertmanager(message, ctx) if settings.get("format") == "alertmanager"
                else {"version": 1, "delivery": ctx.delivery_id, **message.to_json()})
     body = orjson.dumps(payload)
+    # Wall-clock time, not the injected clock: the receiver compares it with
+    # its own clock to refuse replays.
     stamp = str(int(time.time()))
     headers = {**settings.get("headers", {}), "Content-Type": "application/json",
                "X-Tocsin-Timestamp": stamp, "X-Tocsin-Delivery": str(ctx.delivery_id)}

@@ -83,6 +83,13 @@ def _url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _ping_url(raw: str) -> str:
+    # Kept exactly as given: a heartbeat URL's trailing slash may matter.
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return raw
+
+
 def _database_url(raw: str) -> str:
     if not raw.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
         raise ValueError("must be a sqlite:/// or postgresql:// URL")
@@ -181,6 +188,33 @@ SETTINGS: tuple[Setting, ...] = (
             "errors does not slow the web side; false keeps it in one process (less memory)."),
     Setting("SLOW_SPAN_MS", _float(1, 3_600_000), "1000",
             "Spans longer than this are kept as slow spans (a database query over 1 s)."),
+    Setting("SMTP_HOST", _str, None,
+            "Mail server for e-mail channels. Unset: e-mail channels fail with a message "
+            "saying so."),
+    Setting("SMTP_PORT", _int(1, 65535), "587",
+            "Mail server port. 587 is the submission port with STARTTLS; 465 with "
+            "TOCSIN_SMTP_TLS=true; 25 for a local relay."),
+    Setting("SMTP_USERNAME", _str, None, "User name to sign in to the mail server, if any."),
+    Setting("SMTP_PASSWORD", _str, None, "Password to sign in to the mail server.",
+            secret=True),
+    Setting("SMTP_FROM", _str, "tocsin@localhost",
+            "The From address of notification e-mail. Set it to an address your mail "
+            "server may send as."),
+    Setting("SMTP_STARTTLS", _bool, "true",
+            "Upgrade the connection with STARTTLS (port 587). True: passwords and alerts "
+            "do not cross the network in clear by default."),
+    Setting("SMTP_TLS", _bool, "false",
+            "Connect with TLS from the start (port 465) instead of STARTTLS."),
+    Setting("DELIVERY_RETENTION_DAYS", _int(1, 3650), "90",
+            "Days finished notification deliveries and their attempts are kept; as long as "
+            "events, so an incident's timeline keeps its notifications."),
+    Setting("DEADMAN_URL", _ping_url, None,
+            "An external heartbeat URL (a Healthchecks check, Dead Man's Snitch) the worker "
+            "requests every TOCSIN_DEADMAN_INTERVAL minutes, so you hear when Tocsin "
+            "itself stops. Unset: no pings."),
+    Setting("DEADMAN_INTERVAL", _int(1, 1440), "5",
+            "Minutes between dead-man's-switch pings. 5: the outside checker can alert "
+            "within minutes with a grace of one or two periods."),
 )
 
 
@@ -226,6 +260,16 @@ class Config:
     digest_batch_size: int
     digest_process: bool
     slow_span_ms: float
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_from: str
+    smtp_starttls: bool
+    smtp_tls: bool
+    delivery_retention_days: int
+    deadman_url: str | None
+    deadman_interval: int
 
     @property
     def is_sqlite(self) -> bool:

@@ -178,8 +178,8 @@ BAD_FILES = {
         "tocsin.yaml:8: heartbeats[0]: a second monitor default/home: monitors[1] at line 3 "
         "has the same project and slug"),
     "unknown top-level key": (
-        "monitors:\n" + VALID + "channels:\n  - slack: x\n",
-        "tocsin.yaml:3: channels: not supported by this version of Tocsin"),
+        "monitors:\n" + VALID + "alert_rules:\n  - name: x\n",
+        "tocsin.yaml:3: alert_rules: not supported by this version of Tocsin"),
     "unset environment variable": (
         "monitors:\n" + VALID + "  - name: DB\n    kind: postgres\n"
         "    dsn: postgresql://u:${TOCSIN_TEST_UNSET_PASSWORD}@127.0.0.1/db\n",

@@ -31,12 +31,17 @@ from tocsin.incidents import declare as oncall
 from tocsin.incidents.documents import PolicyDoc, ScheduleDoc
 from tocsin.lib.durations import format_duration
 from tocsin.lib.yamldoc import MAX_PROBLEMS, Document, YamlError, format_path, load
+from tocsin.notify import declare as channel_declare
+from tocsin.notify.channels import ChannelSpec
+from tocsin.notify.channels import parse_spec as parse_channel
+from tocsin.notify.errors import ChannelError
 
 if TYPE_CHECKING:
     from tocsin.store.runtime import Runtime
 
 EXIT_FAILED, EXIT_CONFIG = 1, 3
-SECTIONS = ("version", "projects", "monitors", "heartbeats", *declare_oncall.SECTIONS)
+SECTIONS = ("version", "projects", "monitors", "heartbeats", "channels",
+            *declare_oncall.SECTIONS)
 # A tocsin.yaml for 10,000 monitors is about 1.5 MB; anything far larger is a mistake.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _SLUG_HINT = "must be lowercase letters, digits and dashes, like shop-api"
@@ -77,6 +82,7 @@ class Declaration:
     specs: list[MonitorSpec] = field(default_factory=list)
     where: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)
     """(project, slug) -> (line, path in the file), to place errors found later."""
+    channels: list[ChannelSpec] = field(default_factory=list)
     schedules: list[ScheduleDoc] = field(default_factory=list)
     policies: list[PolicyDoc] = field(default_factory=list)
     doc: Document | None = None
@@ -85,6 +91,8 @@ class Declaration:
         beats = sum(s.kind == heartbeat_spec.KIND for s in self.specs)
         text = (f"{_count(len(self.projects), 'project')}, "
                 f"{_count(len(self.specs) - beats, 'monitor')}, {_count(beats, 'heartbeat')}")
+        if self.channels:
+            text += f", {_count(len(self.channels), 'channel')}"
         if self.schedules or self.policies:
             text += (f", {_count(len(self.schedules), 'schedule')}, "
                      f"{len(self.policies)} escalation "
@@ -147,24 +155,43 @@ class _Reader:
         if data is None:
             return self.out
         if not isinstance(data, dict):
-            self.problem((), "the file must be a mapping with projects, monitors and heartbeats")
+            self.problem((), "the file must be a mapping with projects, monitors, heartbeats "
+                         "and channels")
             return self.out
         for key in data:
             if key not in SECTIONS:
                 self.problem((key,), "not supported by this version of Tocsin (it reads "
-                             "version, projects, monitors, heartbeats, schedules and "
-                             "escalation_policies; channels, alert rules and status pages "
-                             "come in a later version)")
+                             "version, projects, monitors, heartbeats, channels, schedules "
+                             "and escalation_policies; alert rules and status pages come "
+                             "in a later version)")
         if "version" in data and (type(data["version"]) is not int or data["version"] != 1):
             self.problem(("version",), "this version of Tocsin reads version 1 files")
         self.projects(self._list("projects"))
         for section in ("monitors", "heartbeats"):
             for index, item in enumerate(self._list(section)):
                 self.monitor(section, index, item)
+        self.channels(self._list("channels"))
         for section in declare_oncall.SECTIONS:
             declare_oncall.read(section, self._list(section), self.problem,
                                 self.out.schedules, self.out.policies)
         return self.out
+
+    def channels(self, items: list[Any]) -> None:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            at: tuple[str | int, ...] = ("channels", index)
+            try:
+                spec = parse_channel(item)
+            except ChannelError as exc:
+                for loc, msg in exc.errors:
+                    self.problem((*at, *loc), msg)
+                continue
+            if spec.name in seen:
+                self.problem((*at, "name"), f"channel {spec.name!r} is declared twice "
+                             f"(also at line {seen[spec.name]})")
+                continue
+            seen[spec.name] = self.doc.line((*at, "name"))
+            self.out.channels.append(spec)
 
     def _list(self, section: str) -> list[Any]:
         value = self.doc.data.get(section)
@@ -250,13 +277,16 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
         if dry_run:
             with runtime.db.read() as conn:
                 todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
+                wired = channel_declare.plan(conn, declaration.channels, prune=prune)
                 more = oncall.plan(conn, declaration.schedules, declaration.policies,
                                    prune=prune)
-            return "\n".join([todo.summary() + declare_oncall.summary(more), *_details(todo),
-                              *more.details()])
+            return "\n".join([_summary(todo, wired) + declare_oncall.summary(more),
+                              *_details(todo), *wired.details(), *more.details()])
         with runtime.db.write() as conn:
             todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
             execute(conn, todo, now=runtime.clock.now())
+            wired = channel_declare.plan(conn, declaration.channels, prune=prune)
+            channel_declare.execute(conn, wired, now=runtime.clock.now())
             more = oncall.plan(conn, declaration.schedules, declaration.policies, prune=prune)
             oncall.execute(conn, more, now=runtime.clock.now())
     except ApplyConflict as exc:
@@ -270,7 +300,12 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DeclareError(f"{path}: the database refused the change, nothing was applied: "
                            f"{cause}", exit_code=EXIT_FAILED) from None
-    return todo.summary() + declare_oncall.summary(more)
+    return _summary(todo, wired) + declare_oncall.summary(more)
+
+
+def _summary(todo: Plan, wired: channel_declare.ChannelPlan) -> str:
+    touched = wired.create or wired.update or wired.delete or wired.unchanged
+    return todo.summary() + (f"; {wired.summary()}" if touched else "")
 
 
 def _details(todo: Plan) -> list[str]:
@@ -292,7 +327,8 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
             raise DeclareError(f"there is no project {project!r}", exit_code=EXIT_FAILED)
         rows = stored_specs(conn, project=project)
         declared = [_exported_project(conn, p) for p in found]
-        # Schedules and policies belong to no project: a whole export only.
+        # Channels, schedules and policies belong to no project: a whole export only.
+        channels = channel_declare.exported(conn) if project is None else []
         on_call = declare_oncall.exported(conn) if project is None else {}
     data: dict[str, Any] = {"version": 1, "projects": declared}
     for section, beat in (("monitors", False), ("heartbeats", True)):
@@ -300,10 +336,13 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
                  if (spec.kind == heartbeat_spec.KIND) == beat]
         if items:
             data[section] = items
+    if channels:
+        data["channels"] = [_escaped(c) for c in channels]
     data |= _escaped(on_call)
     header = ("# Written by `tocsin export`. Apply with `tocsin apply FILE`; see\n"
               "# docs/configuration-file.md. Values are as stored: passwords in DSNs and\n"
-              "# headers appear in clear; replace them with ${VARIABLES} before committing.\n")
+              "# headers, and channel secrets, appear in clear; replace them with\n"
+              "# ${VARIABLES} before committing.\n")
     dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return header + yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True,
                               default_flow_style=False, width=100)

@@ -703,3 +703,62 @@ escalation_policies = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# --- notify: channels, the deliveries outbox, and every attempt ---------------
+channels = Table(
+    "channels", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("rate_limit_per_minute", Integer),  # None: no limit
+    Column("daily_test", Boolean, nullable=False, server_default="0"),
+    Column("daily_test_at", UTCDateTime),
+    Column("failing", Boolean, nullable=False, server_default="0"),
+    Column("failure_reason", Text),
+    Column("failing_since", UTCDateTime),
+    Column("source", String(10), nullable=False, server_default="api"),  # api | yaml
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# A notification is written here before anything is sent (the outbox).
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("channel_id", Integer, ForeignKey("channels.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("message", JSON, nullable=False),
+    Column("source", String(200)),
+    Column("thread", String(200)),
+    Column("status", String(10), nullable=False),  # pending | sent | failed | dead
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("last_status", Integer),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("external_ref", Text),  # the transport's id of the sent message, to update it
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_source", "source"),
+    Index("ix_deliveries_thread", "channel_id", "thread"),
+)
+delivery_attempts = Table(
+    "delivery_attempts", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("delivery_id", BigInteger, ForeignKey("deliveries.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("channel_id", Integer, nullable=False),
+    Column("source", String(200)),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", String(10), nullable=False),  # sent | retry | failed | dead
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Float),
+    Index("ix_delivery_attempts_delivery", "delivery_id"),
+    Index("ix_delivery_attempts_source", "source"),
+    Index("ix_delivery_attempts_channel_at", "channel_id", "at"),
+)

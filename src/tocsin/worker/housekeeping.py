@@ -1,5 +1,6 @@
 """History upkeep: roll results up every 30 s, prune old data (check history,
-events, ended web sessions and counted sign-in failures) every hour.
+events, ended web sessions, counted sign-in failures and finished notification
+deliveries) every hour.
 
 Each job runs under a named lease (``store.leases``), so with several worker
 processes against PostgreSQL exactly one of them does it at a time; another
@@ -20,6 +21,7 @@ from datetime import timedelta
 from tocsin.accounts import signin_limits, web_sessions
 from tocsin.checks import retention, rollups
 from tocsin.issues import retention as event_retention
+from tocsin.notify import retention as delivery_retention
 from tocsin.store import leases
 from tocsin.store.runtime import Runtime
 
@@ -92,6 +94,10 @@ class Housekeeping:
             signin_limits.prune, self.runtime.db, now=now,
             window=timedelta(minutes=self.runtime.config.signin_window_minutes),
             pause=self.retention_pause, keep_going=keep_going)
+        deleted.update(await asyncio.to_thread(
+            delivery_retention.prune, self.runtime.db, now=now,
+            days=self.runtime.config.delivery_retention_days, pause=self.retention_pause,
+            keep_going=keep_going))
         return deleted
 
     async def rollup_loop(self, stop: asyncio.Event) -> None:

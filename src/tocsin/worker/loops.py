@@ -1,5 +1,5 @@
 """The domain loops the worker runs besides probing (deadlines, digest, rollups,
-retention)."""
+retention, notification delivery, the dead-man's switch)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ Loop = Callable[[asyncio.Event], Awaitable[None]]
 def domain_loops(runtime: Runtime, *, digest_in_child: bool = False) -> dict[str, Loop]:
     from tocsin.worker import housekeeping
     from tocsin.worker.deadlines import DeadlineScanner
+    from tocsin.worker.deadman import DeadMan
+    from tocsin.worker.deliver import Deliverer
     from tocsin.worker.digest import Digester
     from tocsin.worker.digest_process import DigestProcess
 
@@ -21,4 +23,7 @@ def domain_loops(runtime: Runtime, *, digest_in_child: bool = False) -> dict[str
         "deadlines": DeadlineScanner(runtime).run,
         "digest": (DigestProcess(runtime).run if digest_in_child else Digester(runtime).run),
         **housekeeping.loops(runtime),  # "rollups" every 30 s, "retention" hourly
+        "deliver": Deliverer(runtime).run,  # notifications, every 0.5 s
+        "deadman": DeadMan(runtime).run,  # only with TOCSIN_DEADMAN_URL
+        "daily-tests": DeadMan(runtime).run_daily_tests,
     }

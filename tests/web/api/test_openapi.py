@@ -49,6 +49,10 @@ ROUTES = {
     ("get", "/api/v1/escalation-policies/{policy_id}"),
     ("patch", "/api/v1/escalation-policies/{policy_id}"),
     ("delete", "/api/v1/escalation-policies/{policy_id}"),
+    ("get", "/api/v1/channels"), ("post", "/api/v1/channels"),
+    ("get", "/api/v1/channels/{channel_id}"), ("patch", "/api/v1/channels/{channel_id}"),
+    ("delete", "/api/v1/channels/{channel_id}"), ("post", "/api/v1/channels/{channel_id}/test"),
+    ("get", "/api/v1/channels/{channel_id}/deliveries"),
 }
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 

@@ -1,10 +1,12 @@
 """The REST API under /api/v1: monitors, heartbeats, their history, projects,
 and what the Sentry SDKs send (issues and their events, DSN keys, release health,
-performance, logs), and on-call schedules and escalation policies.
+performance, logs), on-call schedules and escalation policies, and notification
+channels.
 
 Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
 the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
-checks, issues, incidents, accounts and store; nothing imports it but ``web.app``.
+checks, issues, incidents, notify, accounts and store; nothing imports it but
+``web.app``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 
 from tocsin.web.api import (
     calendars,
+    channels,
     errors,
     escalation_policies,
     history,
@@ -43,7 +46,8 @@ def router() -> APIRouter:
     })
     for part in (projects.router, monitors.router, history.router, stats.router,
                  outcomes.router, telemetry.router, issues.router, keys.router,
-                 calendars.router, schedules.router, escalation_policies.router):
+                 calendars.router, schedules.router, escalation_policies.router,
+                 channels.router):
         api.include_router(part)
     return api
 

@@ -8,9 +8,6 @@ TOCSIN_TEST_REQUIRE_SERVICES=1 (CI, which installs Chromium): then it fails.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,45 +18,10 @@ from tocsin.accounts.projects import Project
 from tocsin.issues import queries
 from tocsin.store.runtime import Runtime
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("TOCSIN_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{what} is missing and TOCSIN_TEST_REQUIRE_SERVICES=1")
-    pytest.skip(f"{what} is missing")
-
 
 @pytest.fixture
-def suite(request: pytest.FixtureRequest) -> Any:
-    # tests/conftest.py, found by path, as in test_settings_in_a_browser.py
-    root = Path(__file__).resolve().parents[2] / "conftest.py"
-    return request.config.pluginmanager.get_plugin(str(root))
-
-
-@pytest.fixture
-def app_runtime(suite: Any, sqlite_database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    """One browser test is enough: SQLite only (the page tests cover PostgreSQL)."""
-    runtime = Runtime.open(suite.make_config(sqlite_database_url, tmp_path))
-    yield runtime
-    runtime.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        _missing(CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright (pip install -e '.[dev]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def app_runtime(sqlite_runtime: Runtime) -> Runtime:
+    return sqlite_runtime
 
 
 def test_a_member_opens_the_list_clicks_an_issue_and_resolves_it(

@@ -34,6 +34,13 @@ def get_issue(conn: Connection, issue_id: int) -> dict[str, Any] | None:
     return issue
 
 
+def issue_by_short_id(conn: Connection, project_id: int, short_id: int) -> int | None:
+    """The id of the project's issue shown as ``SLUG-<short_id>``, or None."""
+    found = conn.execute(select(issues.c.id).where(
+        issues.c.project_id == project_id, issues.c.short_id == short_id)).scalar()
+    return None if found is None else int(found)
+
+
 def issue_events(conn: Connection, issue_id: int, *, limit: int = 50,
                  after: int | None = None) -> list[dict[str, Any]]:
     """Events of an issue, newest first; ``after`` is the last ``id`` of a page."""

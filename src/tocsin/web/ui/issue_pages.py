@@ -44,6 +44,7 @@ TOP_VALUES = 5  # tag values shown per key, as the API's issue detail
 EVENT_ID_MAX = 36  # a UUID with dashes
 DONE = {"resolved": "The issue was resolved.",
         "resolved_next": "The issue was resolved in the next release.",
+        "resolved_in": "The issue was resolved in the release you named.",
         "unresolved": "The issue is unresolved again.",
         "ignored": "The issue is ignored.", "merged": "The issue was merged into this one."}
 
@@ -193,6 +194,12 @@ def _ignore_options(visit: Visit, now: datetime) -> dict[str, Any]:
             raise ValueError("Ignore until how many more events? Give a whole number of 1 "
                              "or more.")
         return {"more_events": int(count)}
+    if how == "users":
+        count = visit.field("ignore_users")
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError("Ignore until how many more users? Give a whole number of 1 "
+                             "or more.")
+        return {"more_users": int(count)}
     if how == "until":
         try:  # a datetime-local field: a wall time without a zone, taken as UTC
             until = datetime.fromisoformat(visit.field("ignore_until")).replace(tzinfo=UTC)
@@ -237,6 +244,13 @@ async def change_status(request: Request, visit: Visit) -> Response:
     if action == "resolve_next":
         return await _change(request, visit, "resolved_next", lambda states, iid, uid:
                              states.resolve(iid, user_id=uid, in_next_release=True))
+    if action == "resolve_in":
+        release = visit.field("release").strip()
+        if not release:
+            return await _detail(request, visit, 400,
+                                 error="Resolve in which release? Give its version.")
+        return await _change(request, visit, "resolved_in", lambda states, iid, uid:
+                             states.resolve(iid, user_id=uid, in_release=release))
     if action == "unresolve":
         return await _change(request, visit, "unresolved",
                              lambda states, iid, uid: states.unresolve(iid, user_id=uid))
@@ -250,14 +264,35 @@ async def change_status(request: Request, visit: Visit) -> Response:
     return await _detail(request, visit, 400, error=f"{action!r} is not a change of status.")
 
 
+def _other_issue(conn: Connection, slug: str, given: str) -> int | None:
+    """The issue named in the merge form: ``#42`` or ``42`` (its number) or
+    ``SHOP-12`` (its short id in this project, as the list shows it)."""
+    given = given.strip()
+    prefix, dash, short = given.rpartition("-")
+    if dash and short.isdigit() and prefix.lower() == slug.lower():
+        project = projects.get_project(conn, slug)
+        return None if project is None else queries.issue_by_short_id(
+            conn, project.id, int(short))
+    number = given.removeprefix("#")
+    return int(number) if number.isdigit() else None
+
+
 @signed_in
 async def merge_issue(request: Request, visit: Visit) -> Response:
-    other = visit.field("other").removeprefix("#")
-    if not other.isdigit():
-        return await _detail(request, visit, 400,
-                             error="Merge which issue? Give its number, such as 42.")
+    runtime, slug = runtime_of(request), request.path_params["slug"]
+    given = visit.field("other")
+
+    def find() -> int | None:
+        with runtime.db.read() as conn:
+            return _other_issue(conn, slug, given)
+
+    other = await asyncio.to_thread(find)
+    if other is None:
+        return await _detail(request, visit, 400, error=(
+            f"Merge which issue? Give its number, such as 42, or its short id, such as "
+            f"{slug.upper()}-12."))
     return await _change(request, visit, "merged", lambda states, iid, uid:
-                         states.merge(iid, [int(other)], user_id=uid))
+                         states.merge(iid, [other], user_id=uid))
 
 
 def routes() -> list[tuple[str, Any, list[str]]]:

@@ -72,3 +72,32 @@ def test_a_resolved_incident_tells_its_channels_and_pages_no_more(
         assert deliver_due(rt) + deliver_due(rt) == ["sent", "sent"]
         assert "RESOLVED after 12 min" in hook.requests[1].body.decode()
         assert len(timeline(rt, incident_id, "paged")) == 1
+
+
+def test_it_repeats_the_policy_and_a_snooze_pauses_it_until_it_ends(
+        sqlite_database_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    from datetime import timedelta
+
+    from tocsin.incidents.escalation import Policy, Step, snapshot
+
+    twice = snapshot(Policy(3, "Twice", (Step("channels", channels=("ops",)),
+                                         Step("wait", minutes=10)), repeat=1))
+    with notify_runtime(sqlite_database_url, tmp_path, clock) as rt:
+        add_channel(rt, "ops", "webhook", {"url": "https://hooks.example.org/x"})
+        incident_id = open_incident(rt, policy=twice)
+        escalator = Escalator(rt)
+        assert escalator.run_once() == 1
+        clock.advance(10 * 60)
+        assert escalator.run_once() == 1  # the second pass
+        clock.advance(60 * 60)
+        assert escalator.run_once() == 0  # exhausted
+        with rt.db.write() as conn:
+            Incidents(conn, now=clock.now()).snooze(
+                incident_id, until=clock.now() + timedelta(hours=1), by="ana@example.org")
+        clock.advance(59 * 60)
+        assert escalator.run_once() == 0
+        clock.advance(60)
+        assert escalator.run_once() == 1  # the snooze ended: paged again from step one
+        kinds = [e["kind"] for e in timeline(rt, incident_id)]
+        assert kinds == ["opened", "paged", "paged", "snoozed", "update sent",
+                         "snooze ended", "paged", "update sent"]

@@ -58,3 +58,12 @@ def test_it_ends_a_snooze_at_its_time(sqlite_db: Database, clock: FakeClock) -> 
         states = Incidents(conn, now=clock.now())
         assert states.expire() == [incident_id]
         assert states.get(incident_id)["status"] == "triggered"
+
+
+def test_the_timeout_is_a_setting_of_thirty_minutes_by_default() -> None:
+    from tocsin.config import ConfigError, load_config
+
+    assert load_config({}).ack_timeout_minutes == 30
+    assert load_config({"TOCSIN_ACK_TIMEOUT_MINUTES": "5"}).ack_timeout_minutes == 5
+    with pytest.raises(ConfigError, match="TOCSIN_ACK_TIMEOUT_MINUTES"):
+        load_config({"TOCSIN_ACK_TIMEOUT_MINUTES": "0"})

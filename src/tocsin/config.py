@@ -215,6 +215,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEADMAN_INTERVAL", _int(1, 1440), "5",
             "Minutes between dead-man's-switch pings. 5: the outside checker can alert "
             "within minutes with a grace of one or two periods."),
+    Setting("ACK_TIMEOUT_MINUTES", _int(1, 10080), "30",
+            "Minutes an incident's acknowledgement lasts; unresolved by then, it goes back "
+            "to triggered and escalation starts again. 30 as PagerDuty: an ack by someone "
+            "who then fell asleep must not silence the page for good."),
 )
 
 
@@ -270,6 +274,7 @@ class Config:
     delivery_retention_days: int
     deadman_url: str | None
     deadman_interval: int
+    ack_timeout_minutes: int
 
     @property
     def is_sqlite(self) -> bool:

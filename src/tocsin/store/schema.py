@@ -762,3 +762,61 @@ delivery_attempts = Table(
     Index("ix_delivery_attempts_source", "source"),
     Index("ix_delivery_attempts_channel_at", "channel_id", "at"),
 )
+
+# --- incidents: the state machine's rows, their timeline, post-mortems ---------
+incidents = Table(
+    "incidents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False),  # the alert group key or a dedup key
+    # The key while the incident is open, null once resolved: a unique column
+    # whose NULLs never clash is "unique while open" on both engines, without
+    # partial indexes.
+    Column("open_key", String(200), unique=True),
+    Column("title", String(255), nullable=False),
+    Column("severity", String(8), nullable=False),  # critical | high | medium | low
+    Column("status", String(12), nullable=False),  # triggered | acknowledged | resolved
+    Column("owner_user_id", Integer),
+    Column("source", String(10), nullable=False),  # alert | external | manual
+    Column("labels", JSON, nullable=False),
+    Column("runbook_url", Text),
+    Column("notes", Text),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("acknowledged_by", String(200)),
+    Column("ack_expires_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", String(200)),
+    Column("snoozed_until", UTCDateTime),
+    Column("escalation", JSON),  # the policy snapshot, or null: nobody is paged
+    # Where the escalation's clock starts: the opening, or the moment an
+    # acknowledgement expired or a snooze ended (escalation restarts then).
+    Column("escalation_started_at", UTCDateTime, nullable=False),
+    Column("escalation_steps_done", Integer, nullable=False, server_default="0"),
+    Column("escalation_next_at", UTCDateTime),  # null: nothing left to page
+    # The status last announced to the channels already paged; differs from
+    # ``status`` until the worker sends the "ACKed by …" / "RESOLVED" update.
+    Column("announced_status", String(12)),
+    Index("ix_incidents_status_id", "status", "id"),
+    Index("ix_incidents_escalation_next_at", "escalation_next_at"),
+)
+incident_timeline = Table(
+    "incident_timeline", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("actor", String(200)),  # a user's e-mail, "link", "tocsin"
+    Column("data", JSON, nullable=False),
+    Index("ix_incident_timeline_incident", "incident_id", "id"),
+)
+postmortems = Table(
+    "postmortems", metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("status", String(10), nullable=False),  # draft | in_review | reviewed | closed
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200)),
+)

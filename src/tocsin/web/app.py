@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 import tocsin
 from tocsin.store.runtime import Runtime
-from tocsin.web import api, cron, health, metrics, ping, sentry, setup, ui
+from tocsin.web import act, api, cron, health, metrics, ping, sentry, setup, ui
 
 
 class TocsinApp(FastAPI):
@@ -68,6 +68,6 @@ def create_app(
     app.state.ingest = sentry.IngestEndpoint(runtime)
     app.add_route("/health", health.health, methods=["GET", "HEAD"])
     app.add_route("/ready", health.ready, methods=["GET", "HEAD"])
-    for routes in (setup, ui, ping, cron, metrics, api):
+    for routes in (setup, act, ui, ping, cron, metrics, api):
         routes.mount(app)
     return app

@@ -1,5 +1,5 @@
 """The domain loops the worker runs besides probing (deadlines, digest, rollups,
-retention, notification delivery, the dead-man's switch)."""
+retention, notification delivery, incident escalation, the dead-man's switch)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ def domain_loops(runtime: Runtime, *, digest_in_child: bool = False) -> dict[str
     from tocsin.worker.deliver import Deliverer
     from tocsin.worker.digest import Digester
     from tocsin.worker.digest_process import DigestProcess
+    from tocsin.worker.escalation import Escalator
 
     return {
         "deadlines": DeadlineScanner(runtime).run,
         "digest": (DigestProcess(runtime).run if digest_in_child else Digester(runtime).run),
         **housekeeping.loops(runtime),  # "rollups" every 30 s, "retention" hourly
         "deliver": Deliverer(runtime).run,  # notifications, every 0.5 s
+        "escalation": Escalator(runtime).run,  # ack expiry, pages, updates; every 5 s
         "deadman": DeadMan(runtime).run,  # only with TOCSIN_DEADMAN_URL
         "daily-tests": DeadMan(runtime).run_daily_tests,
     }

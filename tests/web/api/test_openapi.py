@@ -53,6 +53,18 @@ ROUTES = {
     ("get", "/api/v1/channels/{channel_id}"), ("patch", "/api/v1/channels/{channel_id}"),
     ("delete", "/api/v1/channels/{channel_id}"), ("post", "/api/v1/channels/{channel_id}/test"),
     ("get", "/api/v1/channels/{channel_id}/deliveries"),
+    ("post", "/api/v1/escalation-policies/{policy_id}/test"),
+    ("get", "/api/v1/incidents"), ("post", "/api/v1/incidents"),
+    ("get", "/api/v1/incidents/{incident_id}"),
+    ("post", "/api/v1/incidents/{incident_id}/acknowledge"),
+    ("post", "/api/v1/incidents/{incident_id}/resolve"),
+    ("post", "/api/v1/incidents/{incident_id}/snooze"),
+    ("post", "/api/v1/incidents/{incident_id}/comments"),
+    ("post", "/api/v1/incidents/{incident_id}/reassign"),
+    ("get", "/api/v1/incidents/{incident_id}/postmortem"),
+    ("post", "/api/v1/incidents/{incident_id}/postmortem"),
+    ("put", "/api/v1/incidents/{incident_id}/postmortem"),
+    ("post", "/api/v1/incidents/{incident_id}/postmortem/status"),
 }
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 

@@ -1,7 +1,7 @@
 """The REST API under /api/v1: monitors, heartbeats, their history, projects,
 and what the Sentry SDKs send (issues and their events, DSN keys, release health,
-performance, logs), on-call schedules and escalation policies, and notification
-channels.
+performance, logs), on-call schedules and escalation policies, notification
+channels, and incidents with their post-mortems.
 
 Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
 the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
@@ -19,10 +19,12 @@ from tocsin.web.api import (
     errors,
     escalation_policies,
     history,
+    incidents,
     issues,
     keys,
     monitors,
     outcomes,
+    policy_tests,
     projects,
     schedules,
     sentry_releases,
@@ -47,7 +49,7 @@ def router() -> APIRouter:
     for part in (projects.router, monitors.router, history.router, stats.router,
                  outcomes.router, telemetry.router, issues.router, keys.router,
                  calendars.router, schedules.router, escalation_policies.router,
-                 channels.router):
+                 policy_tests.router, channels.router, incidents.router):
         api.include_router(part)
     return api
 

@@ -47,3 +47,11 @@ def messages(db: Database) -> list[dict[str, Any]]:
     with db.read() as conn:
         return [r.message for r in conn.execute(select(deliveries.c.message)
                                                 .order_by(deliveries.c.id))]
+
+
+def webhook_channel(db: Database, now: datetime, name: str, url: str) -> int:
+    from tocsin.notify import channels
+
+    spec = channels.parse_spec({"name": name, "kind": "webhook", "settings": {"url": url}})
+    with db.write() as conn:
+        return channels.create(conn, spec, now=now).id

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tocsin.alerting import alerts, counters, maintenance, silences
 from tocsin.alerting.conditions import observations
@@ -145,8 +146,10 @@ def tick(conn: Connection, rules: Sequence[StoredRule], now: datetime) -> list[i
     groups: dict[str, dict[str, Any]] = {
         g["key"]: dict(g) for g in conn.execute(select(alert_groups)).mappings()}
     for key in owner.keys() - groups.keys():
-        conn.execute(alert_groups.insert().values(key=key, rule_id=owner[key], created_at=now,
-                                                  notified=[]))
+        # Another evaluator may add the same group at once: first one wins.
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(alert_groups).values(
+            key=key, rule_id=owner[key], created_at=now, notified=[]).on_conflict_do_nothing())
         groups[key] = {"key": key, "rule_id": owner[key], "created_at": now,
                        "notified_at": None, "notified": []}
     sent: list[int] = []

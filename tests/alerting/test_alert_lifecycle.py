@@ -71,3 +71,16 @@ def test_a_flapping_monitor_is_one_flapping_alert(db: Database, clock: FakeClock
     clock.advance(600)
     step(db, clock.now())
     assert alert_states(db) == ["resolved"]
+
+
+def test_alerts_of_a_deleted_rule_resolve_quietly(db: Database, clock: FakeClock) -> None:
+    from tocsin.alerting import rule_store
+
+    rule_id = add_rule(db, clock.now(), name="down", condition={"kind": "monitor_down"})
+    monitor_signal(db, "down", clock.now())
+    step(db, clock.now())
+    with db.write() as conn:
+        rule_store.remove(conn, rule_id)
+    step(db, clock.now())
+    assert alert_states(db) == ["resolved"]
+    assert messages(db) == []

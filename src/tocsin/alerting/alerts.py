@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
-from tocsin.store.schema import alerts
+from tocsin.store.schema import alert_counters, alert_groups, alerts
 
 FLAP_CHANGES = 4
 FLAP_WINDOW = timedelta(minutes=10)
@@ -113,6 +113,22 @@ def advance(conn: Connection, timers: Mapping[int | None, tuple[float, float]],
                 state="resolved", resolved_at=now, last_change=now, flapping=False))
             changed += 1
     return changed
+
+
+def retire(conn: Connection, rule_ids: set[int], now: datetime) -> None:
+    """Resolve, quietly, the alerts of rules deleted or disabled, and drop their groups."""
+    gone = alerts.c.rule_id.is_not(None) & alerts.c.rule_id.not_in(rule_ids)
+    conn.execute(update(alerts).where(gone, alerts.c.state != "resolved").values(
+        state="resolved", active=False, resolved_at=now, last_change=now, flapping=False))
+    conn.execute(delete(alert_groups).where(alert_groups.c.rule_id.is_not(None),
+                                            alert_groups.c.rule_id.not_in(rule_ids)))
+    conn.execute(delete(alert_counters).where(alert_counters.c.rule_id.not_in(rule_ids)))
+
+
+def prune(conn: Connection, before: datetime) -> int:
+    """Forget alerts resolved before ``before``; the count."""
+    return int(conn.execute(delete(alerts).where(alerts.c.state == "resolved",
+                                                 alerts.c.resolved_at < before)).rowcount)
 
 
 def set_suppressed(conn: Connection, fp: str, by: str | None) -> None:

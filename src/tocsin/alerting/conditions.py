@@ -66,6 +66,16 @@ def _monitor(rule: Rule, s: Signal) -> list[Observation]:
             return [Observation(identity, labels, {**notes, "summary": f"{p.get('name')} is up "
                                                     "again"}, True)]
         return []
+    if kind == "heartbeat":
+        if p.get("kind") != "heartbeat":
+            return []
+        reason = {"fail": "failed"}.get(str(p.get("reason")), str(p.get("reason")))
+        failing = new in ("down", "degraded") and reason in rule.condition.on
+        # A late heartbeat that then misses stays one alert; only "up" (or a
+        # pause) clears it, not a reason the rule does not count.
+        if not failing and new in ("down", "degraded"):
+            return []
+        return [Observation(identity, labels, notes, failing)]
     wanted = "down" if kind == "monitor_down" else "degraded"
     return [Observation(identity, labels, notes, new == wanted)]
 
@@ -92,7 +102,7 @@ def _quota(rule: Rule, s: Signal) -> list[Observation]:
 
 def observations(rule: Rule, signal: Signal) -> list[Observation]:
     kind = rule.condition.kind
-    if kind.startswith("monitor_") and signal.kind.startswith("monitor."):
+    if kind.startswith(("monitor_", "heartbeat")) and signal.kind.startswith("monitor."):
         return _monitor(rule, signal)
     if (kind, signal.kind) in (("issue_new", "issue.new"),
                                ("issue_regression", "issue.regression")):

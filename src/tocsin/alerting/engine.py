@@ -133,6 +133,7 @@ def _mute(conn: Connection, rules: dict[int, StoredRule], live: list[dict[str, A
 def tick(conn: Connection, rules: Sequence[StoredRule], now: datetime) -> list[int]:
     """Move alerts on with time and tell due groups: the deliveries enqueued."""
     by_id = {s.id: s for s in rules}
+    alerts.retire(conn, set(by_id), now)
     _thresholds(conn, rules, alerts.live(conn), now)
     alerts.advance(conn, {s.id: _timers(s.rule) for s in rules}, now)
     live = alerts.live(conn)

@@ -25,6 +25,7 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "monitor_down": (("monitor.",), False),
     "monitor_degraded": (("monitor.",), False),
     "monitor_up": (("monitor.up",), True),  # "up again" after down/degraded
+    "heartbeat": (("monitor.",), False),  # late, missed, failed, exited non-zero, timed out
     "issue_new": (("issue.new",), True),
     "issue_regression": (("issue.regression",), True),
     "error_count": (("event.batch",), False),  # more than N events/users in a window
@@ -32,7 +33,9 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 FILTERS = ("monitor", "monitor_kind", "project_id", "environment", "level", "unhandled",
            "url", "status_code_min")
-_CONDITION_KEYS = {"kind", "threshold", "window", "per", "measure", "percent"}
+_CONDITION_KEYS = {"kind", "threshold", "window", "per", "measure", "percent", "on"}
+HEARTBEAT_EVENTS = ("late", "missed", "failed", "exit_status", "timeout")
+"""What a heartbeat's state change reports as its reason ("fail" is shown as failed)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Condition:
     per: str = "project"  # error_count: "issue" or "project"
     measure: str = "events"  # error_count: "events" or "users"
     percent: float = 80.0  # quota
+    on: tuple[str, ...] = HEARTBEAT_EVENTS  # heartbeat: which failures count
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,10 @@ class Rule:
         doc = asdict(self)
         cond = doc.pop("condition")
         cond["window"] = cond.pop("window_s")
+        if self.condition.kind == "heartbeat":
+            cond["on"] = list(self.condition.on)
+        else:
+            del cond["on"]
         doc["condition"] = cond
         for key in ("for", "resolve_after", "group_wait", "group_interval", "repeat_interval"):
             doc[key] = doc.pop(f"{key}_s")
@@ -129,8 +137,11 @@ def _condition(doc: Any, path: str) -> Condition:
     percent = doc.get("percent", 80.0)
     if isinstance(percent, bool) or not isinstance(percent, int | float) or percent <= 0:
         raise RuleError(f"{path}.percent: must be > 0")
+    on = doc.get("on", list(HEARTBEAT_EVENTS))
+    if not isinstance(on, list) or not on or any(e not in HEARTBEAT_EVENTS for e in on):
+        raise RuleError(f"{path}.on: must list some of {', '.join(HEARTBEAT_EVENTS)}")
     return Condition(kind=kind, threshold=int(threshold), window_s=window, per=per,
-                     measure=measure, percent=float(percent))
+                     measure=measure, percent=float(percent), on=tuple(on))
 
 
 def _filters(doc: Any, path: str) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
-from tocsin.alerting import engine, rule_store
+from tocsin.alerting import alerts, engine, rule_store
 from tocsin.lib.waiting import pause
 from tocsin.store import leases, signals
 from tocsin.store.runtime import Runtime
@@ -24,6 +25,9 @@ TICK_S = 1.0
 LEASE = "alerting"
 LEASE_TTL_S = 30.0
 BATCH = 500
+KEEP_RESOLVED = timedelta(days=30)
+"""Resolved alerts stay listed this long; their messages stay in the deliveries log."""
+PRUNE_EVERY_S = 3600.0
 
 
 class Alerter:
@@ -32,6 +36,7 @@ class Alerter:
         self.runtime = runtime
         self.tick = tick
         self.owner = owner or runtime.config.worker_id
+        self.pruned_at: float | None = None
 
     def step(self) -> list[int]:
         """One evaluation: the deliveries it enqueued (none if another worker leads)."""
@@ -44,7 +49,12 @@ class Alerter:
             rules = rule_store.list_rules(conn, enabled_only=True)
             engine.process(conn, rules, batch, now)
             signals.complete(conn, [s.id for s in batch], self.owner, now=now)
-            return engine.tick(conn, rules, now)
+            sent = engine.tick(conn, rules, now)
+            mono = self.runtime.clock.monotonic()
+            if self.pruned_at is None or mono - self.pruned_at >= PRUNE_EVERY_S:
+                alerts.prune(conn, now - KEEP_RESOLVED)
+                self.pruned_at = mono
+            return sent
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tocsin.alerting import alerts, counters, maintenance, silences
+from tocsin.alerting import alerts, counters, maintenance, silences, windows
 from tocsin.alerting.conditions import observations
 from tocsin.alerting.dispatch import dispatch
 from tocsin.alerting.grouping import GroupState, Timers, decide
@@ -67,7 +67,7 @@ def process(conn: Connection, rules: Sequence[StoredRule], batch: Sequence[Signa
             if not rule.enabled or not any(signal.kind.startswith(prefix)
                                            for prefix in CONDITIONS[rule.condition.kind][0]):
                 continue
-            if rule.condition.kind == "error_count":
+            if rule.condition.kind in counters.WINDOWED:
                 counters.add(conn, stored.id, rule, signal)
                 continue
             for obs in observations(rule, signal):
@@ -80,16 +80,15 @@ def _thresholds(conn: Connection, rules: Sequence[StoredRule], live: list[dict[s
                 now: datetime) -> None:
     for stored in rules:
         rule = stored.rule
-        if rule.condition.kind != "error_count" or not rule.enabled:
+        if rule.condition.kind not in counters.WINDOWED or not rule.enabled:
             continue
-        totals = counters.totals(conn, stored.id, rule, now)
-        over = {scope for scope, n in totals.items() if n > rule.condition.threshold}
-        what = "users" if rule.condition.measure == "users" else "events"
+        judged = {scope: windows.judge(rule, total)
+                  for scope, total in counters.totals(conn, stored.id, rule, now).items()}
+        over = {scope for scope, (breached, _) in judged.items() if breached}
         for scope in over:
             name, _, value = scope.partition(":")
             identity = {"issue" if name == "issue" else "project_id": value}
-            summary = (f"{totals[scope]} {what} in {int(rule.condition.window_s // 60)} min "
-                       f"({scope}), more than {rule.condition.threshold}")
+            summary = f"{judged[scope][1]} ({scope})"
             _observe(conn, stored, identity, dict(identity), {"summary": summary}, True, now)
         for row in live:
             if row["rule_id"] == stored.id and row["active"]:

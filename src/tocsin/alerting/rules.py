@@ -29,10 +29,14 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "issue_new": (("issue.new",), True),
     "issue_regression": (("issue.regression",), True),
     "error_count": (("event.batch",), False),  # more than N events/users in a window
+    "transaction_p95": (("transaction.batch",), False),  # p95 above threshold ms
+    "throughput": (("transaction.batch",), False),  # more than threshold a minute
+    "error_rate": (("transaction.batch",), False),  # failed transactions above percent
+    "crash_free": (("sessions.batch",), False),  # crash-free sessions below percent
     "quota": (("project.quota",), True),
 }
 FILTERS = ("monitor", "monitor_kind", "project_id", "environment", "level", "unhandled",
-           "url", "status_code_min")
+           "url", "status_code_min", "transaction")
 _CONDITION_KEYS = {"kind", "threshold", "window", "per", "measure", "percent", "on"}
 HEARTBEAT_EVENTS = ("late", "missed", "failed", "exit_status", "timeout")
 """What a heartbeat's state change reports as its reason ("fail" is shown as failed)."""
@@ -124,7 +128,8 @@ def _condition(doc: Any, path: str) -> Condition:
         raise RuleError(f"{path}.{unknown[0]}: unknown field")
     threshold = doc.get("threshold", 0)
     bad = isinstance(threshold, bool) or not isinstance(threshold, int)
-    if bad or (kind == "error_count" and threshold <= 0):
+    needs = ("error_count", "transaction_p95", "throughput")
+    if bad or (kind in needs and threshold <= 0):
         raise RuleError(f"{path}.threshold: must be > 0")
     per, measure = doc.get("per", "project"), doc.get("measure", "events")
     if per not in ("issue", "project"):

@@ -814,6 +814,7 @@ alert_counters = Table(
     Column("minute", UTCDateTime, primary_key=True),
     Column("count", Integer, nullable=False),
     Column("users", JSON, nullable=False),
+    Column("sums", JSON, nullable=False),  # failures, crashed, a latency histogram
 )
 silences = Table(
     "silences", metadata,

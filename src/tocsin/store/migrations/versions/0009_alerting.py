@@ -73,6 +73,7 @@ def upgrade() -> None:
         sa.Column("minute", When, nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("users", sa.JSON(), nullable=False),
+        sa.Column("sums", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("rule_id", "scope", "minute", name=op.f("pk_alert_counters")),
     )
     op.create_table(

@@ -81,3 +81,18 @@ def test_crash_free_sessions_below_a_percent(sqlite_db: Database, clock: FakeClo
     step(sqlite_db, clock.now())
     [alert] = _firing(sqlite_db)
     assert "98.90 % crash-free sessions" in alert["annotations"]["summary"]
+
+
+def test_any_5xx_on_a_url_glob_is_a_notice(sqlite_db: Database, clock: FakeClock) -> None:
+    add_rule(sqlite_db, clock.now(), name="5xx", filters={"url": "https://shop.example/api/*"},
+             condition={"kind": "server_error"})
+    for url, code in (("https://shop.example/api/cart", 502), ("https://shop.example/", 500),
+                      ("https://shop.example/api/cart", 404)):
+        payload = {"issue_id": 1, "count": 1, "users": [], "url": url, "status_code": code,
+                   "level": "error", "environment": "production", "handled": "no"}
+        with sqlite_db.write() as conn:
+            signals.append(conn, "event.batch", "issue:1", payload, now=clock.now(),
+                           project_id=1)
+    step(sqlite_db, clock.now())
+    assert [a["annotations"]["summary"] for a in _firing(sqlite_db)] == [
+        "502 on https://shop.example/api/cart (1 events)"]

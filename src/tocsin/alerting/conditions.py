@@ -100,6 +100,17 @@ def _quota(rule: Rule, s: Signal) -> list[Observation]:
     return [Observation(identity, dict(identity), {"summary": summary}, True)]
 
 
+def _server_error(rule: Rule, s: Signal) -> list[Observation]:
+    p = s.payload
+    code = p.get("status_code")
+    if not isinstance(code, int) or code < 500 or not event_ok(rule, p, s.project_id):
+        return []
+    url = str(p.get("url") or "")
+    identity = {"project_id": str(s.project_id), "url": url}
+    summary = f"{code} on {url or 'a request'} ({p.get('count', 1)} events)"
+    return [Observation(identity, dict(identity), {"summary": summary}, True)]
+
+
 def observations(rule: Rule, signal: Signal) -> list[Observation]:
     kind = rule.condition.kind
     if kind.startswith(("monitor_", "heartbeat")) and signal.kind.startswith("monitor."):
@@ -109,4 +120,6 @@ def observations(rule: Rule, signal: Signal) -> list[Observation]:
         return _issue(rule, signal)
     if kind == "quota" and signal.kind == "project.quota":
         return _quota(rule, signal)
+    if kind == "server_error" and signal.kind == "event.batch":
+        return _server_error(rule, signal)
     return []

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tocsin.alerting import alerts, counters, maintenance, silences, windows
+from tocsin.alerting import alerts, counters, maintenance, polled, silences, windows
 from tocsin.alerting.conditions import observations
 from tocsin.alerting.dispatch import dispatch
 from tocsin.alerting.grouping import GroupState, Timers, decide
@@ -101,6 +101,13 @@ def _thresholds(conn: Connection, rules: Sequence[StoredRule], live: list[dict[s
         counters.prune(conn, stored.id, rule, now)
 
 
+def _poll(conn: Connection, rules: Sequence[StoredRule], now: datetime) -> None:
+    for stored in rules:
+        if stored.rule.condition.kind in polled.POLLED and stored.rule.enabled:
+            for identity, labels, summary, breached in polled.judge(conn, stored.rule, now):
+                _observe(conn, stored, identity, labels, {"summary": summary}, breached, now)
+
+
 def _mute(conn: Connection, rules: dict[int, StoredRule], live: list[dict[str, Any]],
           now: datetime) -> set[str]:
     """Fingerprints muted now; each muted alert is annotated with why."""
@@ -129,10 +136,17 @@ def _mute(conn: Connection, rules: dict[int, StoredRule], live: list[dict[str, A
     return muted
 
 
-def tick(conn: Connection, rules: Sequence[StoredRule], now: datetime) -> list[int]:
-    """Move alerts on with time and tell due groups: the deliveries enqueued."""
+def tick(conn: Connection, rules: Sequence[StoredRule], now: datetime, *,
+         poll: bool = True) -> list[int]:
+    """Move alerts on with time and tell due groups: the deliveries enqueued.
+
+    ``poll`` also judges the conditions read from monitors' state
+    (certificates, response times), which the worker does every 30 s.
+    """
     by_id = {s.id: s for s in rules}
     alerts.retire(conn, set(by_id), now)
+    if poll:
+        _poll(conn, rules, now)
     _thresholds(conn, rules, alerts.live(conn), now)
     alerts.advance(conn, {s.id: _timers(s.rule) for s in rules}, now)
     live = alerts.live(conn)

@@ -34,6 +34,9 @@ CONDITIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "error_rate": (("transaction.batch",), False),  # failed transactions above percent
     "crash_free": (("sessions.batch",), False),  # crash-free sessions below percent
     "quota": (("project.quota",), True),
+    "server_error": (("event.batch",), True),  # any 5xx error event (on a URL glob)
+    "cert_expiry": ((), False),  # polled: certificate expires within threshold days
+    "response_time": ((), False),  # polled: p95 over window above threshold ms
 }
 FILTERS = ("monitor", "monitor_kind", "project_id", "environment", "level", "unhandled",
            "url", "status_code_min", "transaction")
@@ -128,7 +131,7 @@ def _condition(doc: Any, path: str) -> Condition:
         raise RuleError(f"{path}.{unknown[0]}: unknown field")
     threshold = doc.get("threshold", 0)
     bad = isinstance(threshold, bool) or not isinstance(threshold, int)
-    needs = ("error_count", "transaction_p95", "throughput")
+    needs = ("error_count", "transaction_p95", "throughput", "cert_expiry", "response_time")
     if bad or (kind in needs and threshold <= 0):
         raise RuleError(f"{path}.threshold: must be > 0")
     per, measure = doc.get("per", "project"), doc.get("measure", "events")

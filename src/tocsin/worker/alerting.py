@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from tocsin.alerting import alerts, engine, rule_store
+from tocsin.alerting import alerts, engine, polled, rule_store
 from tocsin.lib.waiting import pause
 from tocsin.store import leases, signals
 from tocsin.store.runtime import Runtime
@@ -37,6 +37,7 @@ class Alerter:
         self.tick = tick
         self.owner = owner or runtime.config.worker_id
         self.pruned_at: float | None = None
+        self.polled_at: float | None = None
 
     def step(self) -> list[int]:
         """One evaluation: the deliveries it enqueued (none if another worker leads)."""
@@ -49,8 +50,11 @@ class Alerter:
             rules = rule_store.list_rules(conn, enabled_only=True)
             engine.process(conn, rules, batch, now)
             signals.complete(conn, [s.id for s in batch], self.owner, now=now)
-            sent = engine.tick(conn, rules, now)
             mono = self.runtime.clock.monotonic()
+            poll = self.polled_at is None or mono - self.polled_at >= polled.POLL_EVERY_S
+            sent = engine.tick(conn, rules, now, poll=poll)
+            if poll:
+                self.polled_at = mono
             if self.pruned_at is None or mono - self.pruned_at >= PRUNE_EVERY_S:
                 alerts.prune(conn, now - KEEP_RESOLVED)
                 self.pruned_at = mono

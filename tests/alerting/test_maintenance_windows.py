@@ -49,3 +49,15 @@ def test_a_one_off_window_mutes_matching_alerts_while_open(db: Database,
     clock.advance(1800)
     step(db, clock.now())
     assert [m["status"] for m in messages(db)] == ["firing"]
+
+
+def test_a_weekly_spec_is_read_as_cron_and_checked() -> None:
+    import pytest
+
+    values = maintenance.parse_window({"name": "w", "monitors": ["m-1"], "duration": "2h",
+                                       "weekly": {"days": ["sat", "Sunday"], "at": "02:30"}})
+    assert values["cron"] == "30 2 * * 6,0"
+    with pytest.raises(ValueError, match=r"maintenance_windows\[1\]\.weekly\.at: must be"):
+        maintenance.parse_window({"name": "w", "monitors": ["m-1"], "duration": "2h",
+                                  "weekly": {"days": ["sat"], "at": "25:00"}},
+                                 "maintenance_windows[1]")

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from tocsin.alerting import alerts
+from tocsin.alerting import alerts, rule_store
 from tocsin.alerting.grouping import Decision
 from tocsin.alerting.rules import Rule
 from tocsin.notify import outbox
 from tocsin.notify.channels import by_name
 from tocsin.notify.message import Fact, Message, Severity, Status
-from tocsin.store.schema import alert_groups
+from tocsin.store.schema import alert_groups, integrations
 
 _RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -88,15 +88,31 @@ def open_incident_hook(conn: Connection, rule: Rule, message: Message,
     return outbox.enqueue(conn, channels, message, now=now) if channels else []
 
 
-def dispatch(conn: Connection, decision: Decision, now: datetime, *, rule_name: str,
-             rule: Rule | None, channels: list[str]) -> list[int]:
+def target(conn: Connection, key: str, rule_id: int | None
+           ) -> tuple[str, Rule | None, list[str]]:
+    """Who a group belongs to: (its rule's or integration's name, the rule, channels)."""
+    if rule_id is not None:
+        try:
+            stored = rule_store.get(conn, rule_id)
+        except LookupError:
+            return key, None, []
+        return stored.rule.name, stored.rule, list(stored.rule.channels)
+    name = key.partition("|")[0].removeprefix("integration:")
+    row = conn.execute(select(integrations.c.channels).where(integrations.c.name == name)
+                       ).first()
+    return name, None, list(row[0]) if row else []
+
+
+def dispatch(conn: Connection, decision: Decision, now: datetime) -> list[int]:
     """Notify a group now, if no one else has: the delivery ids enqueued."""
-    if _claim(conn, decision, now) is None:
+    group = _claim(conn, decision, now)
+    if group is None:
         return []
     rows = alerts.by_fingerprints(conn, sorted(decision.firing | decision.resolved))
     if not rows:
         return []
-    message = build_message(decision.key, decision, rule_name, rule, rows)
+    name, rule, channels = target(conn, decision.key, group["rule_id"])
+    message = build_message(decision.key, decision, name, rule, rows)
     ids = channel_ids(conn, channels)
     if rule is not None and rule.escalation_policy:
         return open_incident_hook(conn, rule, message, ids, now)

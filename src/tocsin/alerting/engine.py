@@ -23,7 +23,7 @@ from tocsin.alerting.dispatch import dispatch
 from tocsin.alerting.grouping import GroupState, Timers, decide
 from tocsin.alerting.rule_store import StoredRule
 from tocsin.alerting.rules import CONDITIONS, Rule
-from tocsin.store.schema import alert_groups, integrations
+from tocsin.store.schema import alert_groups
 from tocsin.store.signals import Signal
 
 
@@ -180,21 +180,14 @@ def tick(conn: Connection, rules: Sequence[StoredRule], now: datetime, *,
         state = GroupState(key, since, group["notified_at"], told,
                            frozenset(firing.get(key, ())))
         stored = by_id.get(group["rule_id"]) if group["rule_id"] is not None else None
-        name, channels, timers = _target(conn, key, stored)
-        decision = decide(state, timers, now)
+        decision = decide(state, _timers_of(stored), now)
         if decision is not None:
-            sent += dispatch(conn, decision, now, rule_name=name,
-                             rule=stored.rule if stored else None, channels=channels)
+            sent += dispatch(conn, decision, now)
     return sent
 
 
-def _target(conn: Connection, key: str, stored: StoredRule | None
-            ) -> tuple[str, list[str], Timers]:
-    if stored is not None:
-        r = stored.rule
-        return r.name, list(r.channels), Timers(r.group_wait_s, r.group_interval_s,
-                                                r.repeat_interval_s, not r.instant)
-    name = key.partition("|")[0].removeprefix("integration:")
-    row = conn.execute(select(integrations.c.channels).where(integrations.c.name == name)
-                       ).first()
-    return name, list(row[0]) if row else [], Timers(0.0, 60.0, 4 * 3600.0)
+def _timers_of(stored: StoredRule | None) -> Timers:
+    if stored is None:  # alerts sent in: the sender has already waited and grouped
+        return Timers(0.0, 60.0, 4 * 3600.0)
+    r = stored.rule
+    return Timers(r.group_wait_s, r.group_interval_s, r.repeat_interval_s, not r.instant)

@@ -80,8 +80,13 @@ def parse_window(doc: Any, path: str = "maintenance_window") -> dict[str, Any]:
     if not 0 < duration <= 86400:
         raise ValueError(f"{path}.duration: must be between 1s and 1d")
     starts, cron = doc.get("starts_at"), doc.get("cron")
+    if doc.get("weekly") is not None:
+        if cron is not None:
+            raise ValueError(f"{path}.weekly: give cron or weekly, not both")
+        cron = weekly_cron(doc["weekly"], f"{path}.weekly")
     if (starts is None) == (cron is None):
-        raise ValueError(f"{path}.cron: give either starts_at (one-off) or cron (recurring)")
+        raise ValueError(f"{path}.cron: give either starts_at (one-off) or cron or weekly "
+                         "(recurring)")
     start_at = None
     if starts is not None:
         try:
@@ -93,6 +98,25 @@ def parse_window(doc: Any, path: str = "maintenance_window") -> dict[str, Any]:
     return {"name": name.strip(), "matchers": [str(m) for m in matchers], "monitors": monitors,
             "starts_at": start_at, "cron": cron, "duration_s": int(duration),
             "timezone": str(zone), "comment": str(doc.get("comment") or "")}
+
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def weekly_cron(spec: Any, path: str) -> str:
+    """``{days: [sat, sun], at: "02:30"}`` -> ``30 2 * * 6,0``: stored as cron."""
+    if not isinstance(spec, dict) or set(spec) - {"days", "at"}:
+        raise ValueError(f"{path}: must be a mapping with days and at")
+    days = spec.get("days")
+    if not isinstance(days, list) or not days or any(
+            not isinstance(d, str) or d.lower()[:3] not in _DAYS for d in days):
+        raise ValueError(f"{path}.days: must list days such as [mon, sun]")
+    at = str(spec.get("at", ""))
+    hour, _, minute = at.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ValueError(f"{path}.at: must be a time such as 02:30")
+    numbers = ",".join(str(_DAYS.index(d.lower()[:3])) for d in days)
+    return f"{int(minute)} {int(hour)} * * {numbers}"
 
 
 def create(conn: Connection, values: dict[str, Any], *, now: datetime,

@@ -39,6 +39,8 @@ def build_message(key: str, decision: Decision, rule_name: str, rule: Rule | Non
                      + (" (flapping)" if row["flapping"] else ""))
     for row in resolved:
         lines.append(f"RESOLVED {row['annotations'].get('summary') or row['fingerprint']}")
+    if rule is not None and rule.notes and firing:
+        lines += ["", rule.notes]
     status: Status = "firing" if firing else "resolved"
     title = f"{rule_name}: {len(firing)} firing" if firing else f"{rule_name}: resolved"
     labels = dict(shown[0]["labels"]) if len(shown) == 1 else {

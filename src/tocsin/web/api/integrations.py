@@ -11,6 +11,7 @@ version 4); Alertmanager sends the key as bearer credentials
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import orjson
@@ -90,16 +91,21 @@ async def pagerduty(request: Request) -> JSONResponse:
     except ValueError as exc:
         return _pd_invalid([f"Invalid JSON: {exc}"])
     key = body.get("routing_key") if isinstance(body, dict) else None
-    with runtime.db.write() as conn:
-        found = store.by_key(conn, key) if isinstance(key, str) else None
-        if found is None:
-            return _pd_invalid(["'routing_key' is missing or not an integration key"])
-        try:
-            dedup = external.pagerduty_event(conn, found, body, runtime.clock.now())
-        except external.IntakeError as exc:
-            return _pd_invalid(exc.errors)
-    return JSONResponse({"status": "success", "message": "Event processed",
-                         "dedup_key": dedup}, status_code=202)
+
+    def record() -> JSONResponse:
+        with runtime.db.write() as conn:
+            found = store.by_key(conn, key) if isinstance(key, str) else None
+            if found is None:
+                return _pd_invalid(["'routing_key' is missing or not an integration key"])
+            try:
+                dedup = external.pagerduty_event(conn, found, body, runtime.clock.now())
+            except external.IntakeError as exc:
+                return _pd_invalid(exc.errors)
+        return JSONResponse({"status": "success", "message": "Event processed",
+                             "dedup_key": dedup}, status_code=202)
+
+    # The database is blocking: off the event loop, as the plain-def routes run.
+    return await asyncio.to_thread(record)
 
 
 @intake.post("/alerts/alertmanager", summary="Receive an Alertmanager webhook (version 4)")
@@ -112,13 +118,18 @@ async def alertmanager(request: Request) -> JSONResponse:
         body = await _json(request)
     except ValueError as exc:
         return JSONResponse({"status": "error", "errors": [f"Invalid JSON: {exc}"]}, 400)
-    with runtime.db.write() as conn:
-        found = store.by_key(conn, key) if key else None
-        if found is None:
-            return JSONResponse({"status": "error", "errors": [
-                "an integration key is needed: Authorization: Bearer <key> or ?key="]}, 401)
-        try:
-            count = external.alertmanager_webhook(conn, found, body, runtime.clock.now())
-        except external.IntakeError as exc:
-            return JSONResponse({"status": "error", "errors": exc.errors}, 400)
-    return JSONResponse({"status": "success", "alerts": count}, 200)
+
+    def record() -> JSONResponse:
+        with runtime.db.write() as conn:
+            found = store.by_key(conn, key) if key else None
+            if found is None:
+                return JSONResponse({"status": "error", "errors": [
+                    "an integration key is needed: Authorization: Bearer <key> or ?key="]},
+                    401)
+            try:
+                count = external.alertmanager_webhook(conn, found, body, runtime.clock.now())
+            except external.IntakeError as exc:
+                return JSONResponse({"status": "error", "errors": exc.errors}, 400)
+        return JSONResponse({"status": "success", "alerts": count}, 200)
+
+    return await asyncio.to_thread(record)

@@ -91,7 +91,7 @@ def delete_rule(runtime: RuntimeDep, owner: Writer, rule_id: RuleId) -> Response
     return Response(status_code=204)
 
 
-@router.get("/alerts", summary="List alerts, newest state first by id")
+@router.get("/alerts", summary="List alerts, oldest first")
 def list_alerts(runtime: RuntimeDep, owner: Reader, cursor: Cursor = None, limit: Limit = 50,
                 state: Annotated[str | None, Query(
                     pattern="^(pending|firing|resolved)$",

@@ -66,8 +66,8 @@ heartbeats:
         "tocsin.yaml:8: monitors[0].interval: interval must be between 10s and 24h",
         "tocsin.yaml:12: monitors[1].port: Input should be less than or equal to 65535",
         "tocsin.yaml:18: status_pages: not supported by this version of Tocsin (it reads "
-        "version, projects, monitors, heartbeats, channels, schedules and "
-        "escalation_policies; alert rules and status pages come in a later version)",
+        "version, projects, monitors, heartbeats, channels, schedules, escalation_policies, "
+        "rules, silences and maintenance_windows; status pages come in a later version)",
         "tocsin.yaml:21: heartbeats[0].kind: must be heartbeat here (other kinds go under "
         "monitors:)",
         "7 problems in tocsin.yaml; the file is not valid.",

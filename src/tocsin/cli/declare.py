@@ -2,7 +2,8 @@
 
 The file is read with its line numbers (``lib.yamldoc``), each monitor is
 validated by ``checks.spec.parse_spec`` (schedules and escalation policies:
-``cli.declare_oncall``), and every problem in the file is
+``cli.declare_oncall``; rules, silences and maintenance windows:
+``cli.declare_alerting``), and every problem in the file is
 reported at once as ``tocsin.yaml:14: monitors[2].url: ...`` before anything
 touches the database. The format is described in docs/configuration-file.md.
 """
@@ -23,10 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from tocsin.accounts.dsn import list_keys
 from tocsin.accounts.ingest_models import DEFAULT_INGEST, DeclaredIngest, normal_ingest
 from tocsin.accounts.projects import Project, ingest_settings, list_projects
+from tocsin.alerting import declare as alerting_declare
 from tocsin.checks import heartbeat_spec
 from tocsin.checks.declare import ApplyConflict, Plan, ProjectDecl, execute, plan, stored_specs
 from tocsin.checks.spec import COMMON_FIELDS, MonitorSpec, SpecError, parse_spec, settings_model
-from tocsin.cli import declare_oncall
+from tocsin.cli import declare_alerting, declare_oncall
 from tocsin.incidents import declare as oncall
 from tocsin.incidents.documents import PolicyDoc, ScheduleDoc
 from tocsin.lib.durations import format_duration
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
 EXIT_FAILED, EXIT_CONFIG = 1, 3
 SECTIONS = ("version", "projects", "monitors", "heartbeats", "channels",
-            *declare_oncall.SECTIONS)
+            *declare_oncall.SECTIONS, *declare_alerting.SECTIONS)
 # A tocsin.yaml for 10,000 monitors is about 1.5 MB; anything far larger is a mistake.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _SLUG_HINT = "must be lowercase letters, digits and dashes, like shop-api"
@@ -85,6 +87,8 @@ class Declaration:
     channels: list[ChannelSpec] = field(default_factory=list)
     schedules: list[ScheduleDoc] = field(default_factory=list)
     policies: list[PolicyDoc] = field(default_factory=list)
+    alerting: alerting_declare.AlertingDecl = field(
+        default_factory=alerting_declare.AlertingDecl)
     doc: Document | None = None
 
     def summary(self) -> str:
@@ -97,6 +101,11 @@ class Declaration:
             text += (f", {_count(len(self.schedules), 'schedule')}, "
                      f"{len(self.policies)} escalation "
                      f"polic{'y' if len(self.policies) == 1 else 'ies'}")
+        decl = self.alerting
+        if decl.rules or decl.silences or decl.windows:
+            text += (f", {_count(len(decl.rules), 'rule')}, "
+                     f"{_count(len(decl.silences), 'silence')}, "
+                     f"{_count(len(decl.windows), 'maintenance window')}")
         return text
 
 
@@ -161,9 +170,9 @@ class _Reader:
         for key in data:
             if key not in SECTIONS:
                 self.problem((key,), "not supported by this version of Tocsin (it reads "
-                             "version, projects, monitors, heartbeats, channels, schedules "
-                             "and escalation_policies; alert rules and status pages come "
-                             "in a later version)")
+                             "version, projects, monitors, heartbeats, channels, schedules, "
+                             "escalation_policies, rules, silences and maintenance_windows; "
+                             "status pages come in a later version)")
         if "version" in data and (type(data["version"]) is not int or data["version"] != 1):
             self.problem(("version",), "this version of Tocsin reads version 1 files")
         self.projects(self._list("projects"))
@@ -174,6 +183,9 @@ class _Reader:
         for section in declare_oncall.SECTIONS:
             declare_oncall.read(section, self._list(section), self.problem,
                                 self.out.schedules, self.out.policies)
+        for section in declare_alerting.SECTIONS:
+            declare_alerting.read(section, self._list(section), self.problem,
+                                  self.out.alerting)
         return self.out
 
     def channels(self, items: list[Any]) -> None:
@@ -280,8 +292,12 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
                 wired = channel_declare.plan(conn, declaration.channels, prune=prune)
                 more = oncall.plan(conn, declaration.schedules, declaration.policies,
                                    prune=prune)
-            return "\n".join([_summary(todo, wired) + declare_oncall.summary(more),
-                              *_details(todo), *wired.details(), *more.details()])
+                rules = alerting_declare.apply(conn, declaration.alerting, prune=prune,
+                                               now=runtime.clock.now(), dry_run=True)
+            return "\n".join([_summary(todo, wired) + declare_oncall.summary(more)
+                              + declare_alerting.summary(rules),
+                              *_details(todo), *wired.details(), *more.details(),
+                              *rules.lines])
         with runtime.db.write() as conn:
             todo = plan(conn, declaration.specs, declaration.projects, prune=prune)
             execute(conn, todo, now=runtime.clock.now())
@@ -289,18 +305,21 @@ def apply_file(runtime: Runtime, path: Path, *, dry_run: bool = False,
             channel_declare.execute(conn, wired, now=runtime.clock.now())
             more = oncall.plan(conn, declaration.schedules, declaration.policies, prune=prune)
             oncall.execute(conn, more, now=runtime.clock.now())
+            rules = alerting_declare.apply(conn, declaration.alerting, prune=prune,
+                                           now=runtime.clock.now())
     except ApplyConflict as exc:
         line, where = declaration.where.get((exc.project, exc.slug), (1, ""))
         raise DeclareError(f"{path}:{line}: {where}: {exc}\n1 problem in {path}; nothing was "
                            "applied.") from None
-    except oncall.DeclaredError as exc:
-        problems = declare_oncall.located(declaration.doc, str(path), exc)
+    except (oncall.DeclaredError, alerting_declare.DeclaredError) as exc:
+        problems = declare_oncall.located(declaration.doc, str(path), exc.errors)
         raise _report(path, problems, "nothing was applied") from None
     except SQLAlchemyError as exc:
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DeclareError(f"{path}: the database refused the change, nothing was applied: "
                            f"{cause}", exit_code=EXIT_FAILED) from None
-    return _summary(todo, wired) + declare_oncall.summary(more)
+    return (_summary(todo, wired) + declare_oncall.summary(more)
+            + declare_alerting.summary(rules))
 
 
 def _summary(todo: Plan, wired: channel_declare.ChannelPlan) -> str:
@@ -330,6 +349,7 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
         # Channels, schedules and policies belong to no project: a whole export only.
         channels = channel_declare.exported(conn) if project is None else []
         on_call = declare_oncall.exported(conn) if project is None else {}
+        alerting = alerting_declare.exported(conn) if project is None else {}
     data: dict[str, Any] = {"version": 1, "projects": declared}
     for section, beat in (("monitors", False), ("heartbeats", True)):
         items = [_exported(spec) for _, spec in rows
@@ -338,7 +358,7 @@ def export_text(runtime: Runtime, *, project: str | None = None) -> str:
             data[section] = items
     if channels:
         data["channels"] = [_escaped(c) for c in channels]
-    data |= _escaped(on_call)
+    data |= _escaped(on_call) | _escaped(alerting)
     header = ("# Written by `tocsin export`. Apply with `tocsin apply FILE`; see\n"
               "# docs/configuration-file.md. Values are as stored: passwords in DSNs and\n"
               "# headers, and channel secrets, appear in clear; replace them with\n"

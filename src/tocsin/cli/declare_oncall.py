@@ -9,13 +9,13 @@ database, so ``apply`` reports those the same way, and applies nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 from tocsin.incidents import policy_store, schedule_store
-from tocsin.incidents.declare import DeclaredError, OnCallPlan
+from tocsin.incidents.declare import OnCallPlan
 from tocsin.incidents.documents import (
     DocumentError,
     PolicyDoc,
@@ -54,10 +54,11 @@ def read(section: str, items: list[Any], problem: Problem,
             policies.append(doc)
 
 
-def located(doc: Document | None, filename: str, exc: DeclaredError) -> list[str]:
+def located(doc: Document | None, filename: str,
+            errors: Sequence[tuple[Where, str]]) -> list[str]:
     """A DeclaredError's problems as ``file:line: path: message`` lines."""
     out = []
-    for where, msg in exc.errors:
+    for where, msg in errors:
         line = doc.line(where) if doc is not None else 1
         label = format_path(where)
         out.append(f"{filename}:{line}: " + (f"{label}: " if label else "") + msg)

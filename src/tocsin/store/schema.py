@@ -820,3 +820,91 @@ postmortems = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(200)),
 )
+
+# --- alerting: rules, alerts, their groups, window counters, silences ---------
+alert_rules = Table(
+    "alert_rules", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("spec", JSON, nullable=False),  # the validated rule document
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("source", String(10), nullable=False, server_default="api"),  # api | yaml
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# One row per fingerprint (rule + identity labels): the dedup unit.
+alerts = Table(
+    "alerts", metadata,
+    Column("id", BigId, primary_key=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("rule_id", Integer),  # None for alerts sent in by an integration
+    Column("group_key", String(200), nullable=False),
+    Column("state", String(10), nullable=False),  # pending | firing | resolved
+    Column("severity", String(10), nullable=False),
+    Column("labels", JSON, nullable=False),
+    Column("annotations", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),  # the condition holds right now
+    Column("flapping", Boolean, nullable=False, server_default="0"),
+    Column("flap_history", JSON, nullable=False),  # ISO times of recent state changes
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("fired_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("cleared_at", UTCDateTime),  # when the condition stopped holding
+    Column("last_change", UTCDateTime, nullable=False),
+    Index("ix_alerts_group", "group_key"),
+    Index("ix_alerts_state", "state"),
+)
+alert_groups = Table(
+    "alert_groups", metadata,
+    Column("key", String(200), primary_key=True),
+    Column("rule_id", Integer),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("notified_at", UTCDateTime),
+    Column("notified", JSON, nullable=False),  # fingerprints firing at the last notice
+    Column("resolved_sent", Boolean, nullable=False, server_default="0"),
+)
+# Sliding-window inputs summed from event.batch signals, one row per minute:
+# thresholds never scan events.
+alert_counters = Table(
+    "alert_counters", metadata,
+    Column("rule_id", Integer, primary_key=True),
+    Column("scope", String(100), primary_key=True),  # "issue:7" or "project:2"
+    Column("minute", UTCDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("users", JSON, nullable=False),
+    Column("sums", JSON, nullable=False),  # failures, crashed, a latency histogram
+)
+silences = Table(
+    "silences", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("matchers", JSON, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("source", String(10), nullable=False, server_default="api"),
+)
+maintenance_windows = Table(
+    "maintenance_windows", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("matchers", JSON, nullable=False),
+    Column("monitors", JSON, nullable=False),  # monitor uuids, besides matchers
+    Column("starts_at", UTCDateTime),  # one-off
+    Column("cron", String(100)),  # or recurring
+    Column("duration_s", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("source", String(10), nullable=False, server_default="api"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+integrations = Table(
+    "integrations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("key", String(64), nullable=False, unique=True),  # PagerDuty routing_key
+    Column("severity", String(10), nullable=False, server_default="high"),
+    Column("channels", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

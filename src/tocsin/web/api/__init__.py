@@ -1,11 +1,13 @@
 """The REST API under /api/v1: monitors, heartbeats, their history, projects,
 and what the Sentry SDKs send (issues and their events, DSN keys, release health,
 performance, logs), on-call schedules and escalation policies, notification
-channels, and incidents with their post-mortems.
+channels, incidents with their post-mortems, and alerting (rules, alerts,
+silences, maintenance windows, integrations, and alerts sent in by PagerDuty
+Events v2 or Alertmanager senders).
 
 Bearer-token auth (``auth``), one error shape (``errors``), pydantic models so
 the OpenAPI document at /api/v1/openapi.json is useful (``models``). Imports
-checks, issues, incidents, notify, accounts and store; nothing imports it but
+alerting, checks, issues, incidents, notify, accounts and store; nothing imports it but
 ``web.app``.
 """
 
@@ -20,14 +22,17 @@ from tocsin.web.api import (
     escalation_policies,
     history,
     incidents,
+    integrations,
     issues,
     keys,
     monitors,
     outcomes,
     policy_tests,
     projects,
+    rules,
     schedules,
     sentry_releases,
+    silences,
     sourcemaps,
     stats,
     telemetry,
@@ -49,7 +54,8 @@ def router() -> APIRouter:
     for part in (projects.router, monitors.router, history.router, stats.router,
                  outcomes.router, telemetry.router, issues.router, keys.router,
                  calendars.router, schedules.router, escalation_policies.router,
-                 policy_tests.router, channels.router, incidents.router):
+                 policy_tests.router, channels.router, incidents.router, rules.router,
+                 silences.router, integrations.router, integrations.intake):
         api.include_router(part)
     return api
 

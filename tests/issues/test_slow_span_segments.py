@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from health_kit import make_project
 from test_perf_node_spans import node_container
 
+from tocsin.ingest import envelope
 from tocsin.issues.performance import PerfBatch, slow_spans
 from tocsin.lib.clock import FakeClock
 from tocsin.store.engine import Database
@@ -46,3 +49,20 @@ def test_transaction_spans_link_to_the_transaction_root(db: Database, clock: Fak
         [span] = slow_spans(conn, pid, end - timedelta(hours=1))
     assert (span["event_id"], span["segment_id"]) == (
         "7d27293949574b04816496a204c68b8c", "a1b2c3d4e5f60718")
+
+
+def test_the_node_sdks_captured_spans_name_their_segment(db: Database, clock: FakeClock
+                                                         ) -> None:
+    """The span container @sentry/node 11 really sent (tests/samples/node)."""
+    pid = make_project(db, clock)
+    data = (Path(__file__).parents[1] / "samples" / "node" / "transaction.envelope").read_bytes()
+    [item] = [i for i in envelope.parse(data).items if i.type == "span"]
+    batch = PerfBatch()
+    assert batch.add_spans(pid, json.loads(item.payload)) == 2
+    at = batch.spans[0].at
+    with db.write() as conn:
+        batch.flush(conn, now=at, slow_span_ms=0.1)  # its query took half a millisecond
+    with db.read() as conn:
+        [span] = slow_spans(conn, pid, at - timedelta(minutes=1))
+    assert (span["trace_id"], span["segment_id"], span["event_id"]) == (
+        "32890a1146af43928fde3048ff9f0c72", "ad9b9bb21c018b94", None)

@@ -40,19 +40,19 @@ def _columns() -> list[sa.Column[object]]:
 
 
 def _set_key(columns: list[str], *, add_release: bool) -> None:
-    release = sa.Column("release", sa.String(length=250), server_default="",
-                        nullable=False)
     if op.get_bind().dialect.name == "sqlite":
-        # SQLite cannot alter a primary key: build the new table and copy over
-        names = ", ".join(f'"{c.name}"' for c in _columns() if add_release or c.name != "release")
-        copied = names.replace('"release", ', "")
-        columns_of = [c for c in _columns() if add_release or c.name != "release"]
-        op.create_table("perf_rollups_new", *columns_of,
+        # SQLite cannot alter a primary key: build the new table and copy over;
+        # rows of the old table land under the release's default, ""
+        kept = [c for c in _columns() if add_release or c.name != "release"]
+        copied = ", ".join(f'"{c.name}"' for c in kept if c.name != "release")
+        op.create_table("perf_rollups_new", *kept,
                         sa.PrimaryKeyConstraint(*columns, name="pk_perf_rollups"))
         op.execute(f"INSERT INTO perf_rollups_new ({copied}) SELECT {copied} FROM perf_rollups")
         op.drop_table("perf_rollups")
         op.rename_table("perf_rollups_new", "perf_rollups")
         return
+    release = sa.Column("release", sa.String(length=250), server_default="",
+                        nullable=False)
     op.drop_constraint("pk_perf_rollups", "perf_rollups", type_="primary")
     if add_release:
         op.add_column("perf_rollups", release)

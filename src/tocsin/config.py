@@ -188,6 +188,12 @@ SETTINGS: tuple[Setting, ...] = (
             "errors does not slow the web side; false keeps it in one process (less memory)."),
     Setting("SLOW_SPAN_MS", _float(1, 3_600_000), "1000",
             "Spans longer than this are kept as slow spans (a database query over 1 s)."),
+    Setting("PERF_MINUTE_RETENTION_DAYS", _int(2, 3650), "7",
+            "Days per-minute performance rollups are kept. Windows up to a day read them; "
+            "a week covers the 24 h view with room for a look back."),
+    Setting("PERF_HOUR_RETENTION_DAYS", _int(1, 3650), "90",
+            "Days per-hour performance rollups are kept. Windows over a day read them; "
+            "90 days, the longest window the API takes."),
     Setting("SMTP_HOST", _str, None,
             "Mail server for e-mail channels. Unset: e-mail channels fail with a message "
             "saying so."),
@@ -264,6 +270,8 @@ class Config:
     digest_batch_size: int
     digest_process: bool
     slow_span_ms: float
+    perf_minute_retention_days: int
+    perf_hour_retention_days: int
     smtp_host: str | None
     smtp_port: int
     smtp_username: str | None

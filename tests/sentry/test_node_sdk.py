@@ -13,7 +13,15 @@ from sdk_kit import require_node, run_node
 from sqlalchemy import func, select
 
 from tocsin.issues import eventdata
-from tocsin.store.schema import logs, monitors, perf_rollups, pings, session_counts, slow_spans
+from tocsin.store.schema import (
+    logs,
+    monitors,
+    perf_rollups,
+    perf_rollups_hourly,
+    pings,
+    session_counts,
+    slow_spans,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +76,9 @@ def test_spans_sessions_check_ins_and_logs_are_kept(sentry: Any) -> None:
     sentry.wait_for(lambda: _count(sentry, pings) >= 2, what="two check-ins")
     with sentry.runtime.db.read() as conn:
         names = set(conn.execute(select(perf_rollups.c.transaction)).scalars())
+        releases = set(conn.execute(select(perf_rollups_hourly.c.release)).scalars())
         slug = conn.execute(select(monitors.c.slug)).scalar_one()
     assert "GET /orders/:id" in names
+    assert releases == {"tocsin-sdk-test@1.0.0"}  # the root span's sentry.release
     assert slug == "nightly-report"
     assert _count(sentry, slow_spans) == 0  # nothing took a second

@@ -11,9 +11,10 @@ is anything but ``ok``, ``cancelled`` or ``unknown``. When the SDK sent no
 status, it is inferred from the HTTP response code, as Relay does.
 
 :meth:`PerfBatch.flush` writes one batch in a handful of statements: the
-``perf_rollups`` rows it touches are created if missing, locked, merged in
-Python (histograms cannot be added in portable SQL) and updated with one
-``executemany``; slow child spans go to ``slow_spans`` with another. Reading
+minute and hour rollup rows it touches (per transaction, environment and
+release) are merged by :mod:`tocsin.issues.perf_rollups`; slow child spans go
+to ``slow_spans`` with one ``executemany``, with the trace and root span
+(segment) they belong to. Reading
 lives in :mod:`tocsin.issues.perf_queries` (re-exported here).
 """
 
@@ -24,20 +25,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection
 
-from tocsin.issues import releases
+from tocsin.issues import perf_rollups, releases
 from tocsin.issues.perf_queries import series, slow_spans, transactions
-from tocsin.issues.sdktime import chunks, floor_to, parse_timestamp
+from tocsin.issues.sdktime import parse_timestamp
 from tocsin.lib import histogram
 from tocsin.lib.histogram import Latency
-from tocsin.store.schema import perf_rollups
 from tocsin.store.schema import slow_spans as slow_spans_table
-from tocsin.store.upsert import insert_for
 
 __all__ = ["PerfBatch", "Sample", "SpanSample", "series", "slow_spans", "transactions"]
 
-MINUTE = timedelta(minutes=1)
 FUTURE_SKEW = timedelta(seconds=60)
 MAX_AGE = timedelta(days=30)
 """Relay re-stamps events >60 s in the future or >30 days old to now (§0, §1.11)."""
@@ -53,9 +51,6 @@ _HTTP_STATUS = {400: "invalid_argument", 401: "unauthenticated", 403: "permissio
                 404: "not_found", 409: "already_exists", 429: "resource_exhausted",
                 499: "cancelled", 500: "internal_error", 501: "unimplemented",
                 503: "unavailable", 504: "deadline_exceeded"}
-
-Key = tuple[int, str, str, datetime]  # project, transaction, environment, minute
-
 
 @dataclass(frozen=True)
 class Sample:
@@ -83,6 +78,7 @@ class SpanSample:
     duration_ms: float
     trace_id: str | None
     event_id: str | None
+    segment_id: str | None = None
 
 
 @dataclass
@@ -113,6 +109,7 @@ class PerfBatch:
             _text(_dict(event.get("request")).get("url"), 2000) or None))
         trace_id = _text(trace.get("trace_id"), 32) or None
         event_id = _text(event.get("event_id"), 32) or None
+        segment_id = _text(trace.get("span_id"), 16) or None
         for span in event.get("spans") or ():
             if not isinstance(span, dict):
                 continue
@@ -122,7 +119,7 @@ class PerfBatch:
                 self.spans.append(SpanSample(
                     project_id, name, _text(span.get("op"), 64) or None,
                     _text(span.get("description"), 2000) or None, s_end,
-                    _ms(s_start, s_end), trace_id, event_id))
+                    _ms(s_start, s_end), trace_id, event_id, segment_id))
         return True
 
     def add_spans(self, project_id: int, container: dict[str, Any]) -> int:
@@ -157,7 +154,8 @@ class PerfBatch:
             else:
                 self.spans.append(SpanSample(project_id, segment, op, name or None, end,
                                              _ms(start, end),
-                                             _text(span.get("trace_id"), 32) or None, None))
+                                             _text(span.get("trace_id"), 32) or None, None,
+                                             _segment_id(span, attrs)))
             taken += 1
         return taken
 
@@ -166,7 +164,7 @@ class PerfBatch:
         """Write the batch; returns ``(project_id, payload)`` of ``transaction.batch`` signals."""
         samples = [s if now - MAX_AGE <= s.at <= now + FUTURE_SKEW
                    else replace(s, at=now) for s in self.samples]
-        self._write_rollups(conn, samples)
+        perf_rollups.write(conn, samples)
         slow = sorted((s for s in self.spans if s.duration_ms > slow_span_ms),
                       key=lambda s: -s.duration_ms)[:MAX_SLOW_SPANS]
         if slow:
@@ -174,7 +172,8 @@ class PerfBatch:
                 {"project_id": s.project_id, "at": min(s.at, now),
                  "transaction": s.transaction and s.transaction[:200], "op": s.op,
                  "description": s.description, "duration_ms": s.duration_ms,
-                 "trace_id": s.trace_id, "event_id": s.event_id} for s in slow])
+                 "trace_id": s.trace_id, "event_id": s.event_id,
+                 "segment_id": s.segment_id} for s in slow])
         by_project: dict[int, dict[str, datetime]] = defaultdict(dict)
         envs: dict[int, set[str]] = defaultdict(set)
         for s in samples:
@@ -187,50 +186,6 @@ class PerfBatch:
                            envs[project_id], now=now)
         self.samples, self.spans = [], []
         return _signals(samples)
-
-    def _write_rollups(self, conn: Connection, samples: list[Sample]) -> None:
-        groups: dict[Key, tuple[Latency, list[int], str | None]] = {}
-        for s in samples:
-            key = (s.project_id, s.name, s.environment, floor_to(s.at, MINUTE))
-            latency, failures, _ = groups.setdefault(key, (Latency(), [0], s.op))
-            latency.add(s.duration_ms)
-            failures[0] += s.failed
-        if not groups:
-            return
-        keys = sorted(groups)
-        insert = insert_for(conn)
-        c = perf_rollups.c
-        # Create missing rows, then lock them all: two workers merging into one
-        # minute must not overwrite each other's histogram on PostgreSQL.
-        for part in chunks(keys):
-            conn.execute(insert(perf_rollups).values([
-                {"project_id": p, "transaction": t, "environment": e, "bucket": b,
-                 "op": groups[(p, t, e, b)][2], "count": 0, "failures": 0, "sum_ms": 0.0,
-                 "max_ms": None, "hist": {}} for p, t, e, b in part]).on_conflict_do_nothing())
-        stored: dict[Key, Any] = {}
-        for part in chunks(keys):
-            for row in conn.execute(
-                select(c.project_id, c.transaction, c.environment, c.bucket, c.count,
-                       c.failures, c.sum_ms, c.max_ms, c.hist)
-                .where(tuple_(c.project_id, c.transaction, c.environment, c.bucket).in_(part))
-                .order_by(c.project_id, c.transaction, c.environment, c.bucket)
-                .with_for_update()):
-                stored[(row.project_id, row.transaction, row.environment,
-                        floor_to(row.bucket, MINUTE))] = row
-        updates = []
-        for key in keys:
-            latency, failures, _ = groups[key]
-            row = stored[key]
-            top = latency.max_ms if row.max_ms is None else max(row.max_ms, latency.max_ms or 0)
-            updates.append({
-                "p": key[0], "t": key[1], "e": key[2], "b": key[3],
-                "count": row.count + latency.n, "failures": row.failures + failures[0],
-                "sum_ms": row.sum_ms + latency.sum_ms, "max_ms": top,
-                "hist": histogram.to_json(histogram.merge(
-                    histogram.from_json(row.hist), latency.hist))})
-        conn.execute(perf_rollups.update().where(
-            c.project_id == bindparam("p"), c.transaction == bindparam("t"),
-            c.environment == bindparam("e"), c.bucket == bindparam("b")), updates)
 
 
 def _signals(samples: list[Sample]) -> list[tuple[int, dict[str, Any]]]:
@@ -255,6 +210,11 @@ def _signals(samples: list[Sample]) -> list[tuple[int, dict[str, Any]]]:
             "last_at": max(s.at for s in group).isoformat(),
         }))
     return out
+
+
+def _segment_id(span: dict[str, Any], attrs: dict[str, Any]) -> str | None:
+    """The root span a streamed span belongs to: Node sets ``sentry.segment.id``."""
+    return _text(attrs.get("sentry.segment.id", span.get("segment_id")), 16) or None
 
 
 def _failed(status: Any, code: int | None) -> bool:

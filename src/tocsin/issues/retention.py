@@ -25,6 +25,7 @@ from tocsin.store.schema import (
     logs,
     outcomes,
     perf_rollups,
+    perf_rollups_hourly,
     slow_spans,
 )
 
@@ -33,8 +34,14 @@ from tocsin.store.schema import (
 OPEN_SESSIONS_KEPT = timedelta(days=5)
 
 
-def prune(db: Database, *, now: datetime, days: int, batch: int = 5000, pause: float = 0.02,
+def prune(db: Database, *, now: datetime, days: int, perf_minute_days: int = 7,
+          perf_hour_days: int = 90, batch: int = 5000, pause: float = 0.02,
           keep_going: Callable[[], bool] = lambda: True) -> dict[str, int]:
+    """Delete what is older than its retention; ``days`` is the events' retention.
+
+    Performance minute rows go after ``perf_minute_days`` and hour rows after
+    ``perf_hour_days``: windows over a day read hour rows only.
+    """
     cutoff = now - timedelta(days=days)
     plans = {
         "events": by_id(events, events.c.received_at < cutoff, events.c.received_at, batch),
@@ -46,10 +53,13 @@ def prune(db: Database, *, now: datetime, days: int, batch: int = 5000, pause: f
     }
     done = {name: drain(db, stmt, batch, pause, keep_going) for name, stmt in plans.items()}
     # Composite keys: bounded deletes by time range instead of id lists.
-    for name, table, column in (("perf_rollups", perf_rollups, perf_rollups.c.bucket),
-                                ("outcomes", outcomes, outcomes.c.bucket)):
+    for name, table, before in (
+            ("perf_rollups", perf_rollups, now - timedelta(days=perf_minute_days)),
+            ("perf_rollups_hourly", perf_rollups_hourly, now - timedelta(days=perf_hour_days)),
+            ("outcomes", outcomes, cutoff)):
         with db.write() as conn:
-            done[name] = conn.execute(delete(table).where(column < cutoff)).rowcount
+            done[name] = conn.execute(
+                delete(table).where(table.c.bucket < before)).rowcount
     with db.write() as conn:
         done["open_sessions"] = prune_open_sessions(conn, before=now - OPEN_SESSIONS_KEPT)
     with db.write() as conn:

@@ -85,8 +85,10 @@ class Housekeeping:
             pause=self.retention_pause, keep_going=keep_going)
         deleted.update(await asyncio.to_thread(
             event_retention.prune, self.runtime.db, now=now,
-            days=self.runtime.config.event_retention_days, pause=self.retention_pause,
-            keep_going=keep_going))
+            days=self.runtime.config.event_retention_days,
+            perf_minute_days=self.runtime.config.perf_minute_retention_days,
+            perf_hour_days=self.runtime.config.perf_hour_retention_days,
+            pause=self.retention_pause, keep_going=keep_going))
         deleted["web_sessions"] = await asyncio.to_thread(
             web_sessions.prune, self.runtime.db, now=now, pause=self.retention_pause,
             keep_going=keep_going)

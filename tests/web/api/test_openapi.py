@@ -23,6 +23,7 @@ ROUTES = {
     ("get", "/api/v1/projects/{slug}/releases/{version}"),
     ("get", "/api/v1/projects/{slug}/performance"),
     ("get", "/api/v1/projects/{slug}/performance/series"),
+    ("get", "/api/v1/projects/{slug}/performance/releases"),
     ("get", "/api/v1/projects/{slug}/slow-spans"), ("get", "/api/v1/projects/{slug}/logs"),
     ("get", "/api/v1/projects/{slug}/outcomes"),
     ("get", "/api/v1/projects/{slug}/issues"), ("get", "/api/v1/issues/{issue_id}"),

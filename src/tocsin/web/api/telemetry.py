@@ -28,12 +28,14 @@ from tocsin.web.api.telemetry_models import (
     LogPage,
     PerformanceOut,
     PerfPointOut,
+    PerfReleasesOut,
     PerfSeriesOut,
     ReleaseDetail,
     ReleaseHealthDetail,
     ReleaseHealthOut,
     ReleaseOut,
     ReleasePage,
+    ReleasePerfOut,
     SlowSpanList,
     SlowSpanOut,
     TransactionOut,
@@ -45,6 +47,9 @@ MAX_SINCE = timedelta(days=90)
 MAX_POINTS = 5000
 Slug = Annotated[str, Path(description="The project's slug.", examples=["shop"])]
 Environment = Annotated[str | None, Query(description="Only this environment.")]
+Release = Annotated[str | None, Query(
+    max_length=250, description="Only this release (empty: transactions sent without one).")]
+Transaction = Annotated[str, Query(min_length=1, max_length=200)]
 
 
 def _since(default: str) -> Any:
@@ -139,12 +144,13 @@ def performance(runtime: RuntimeDep, owner: Reader, slug: Slug,
                 query: Annotated[str | None, Query(
                     max_length=200, description="Transaction names: `/api/*` as a glob, "
                                                 "other text as a substring.")] = None,
-                ) -> PerformanceOut:
+                release: Release = None) -> PerformanceOut:
     start, end = _window(runtime, since)
     with runtime.db.read() as conn:
         project_id = _project_id(conn, slug)
         items = perf_queries.transactions(conn, project_id, since=start, until=end,
-                                          environment=environment, query=query)
+                                          environment=environment, query=query,
+                                          release=release)
     return PerformanceOut(since=start, until=end,
                           items=[TransactionOut.model_validate(t) for t in items])
 
@@ -153,23 +159,43 @@ def performance(runtime: RuntimeDep, owner: Reader, slug: Slug,
             summary="One transaction over time: throughput, failure rate, percentiles")
 def performance_series(
     runtime: RuntimeDep, owner: Reader, slug: Slug,
-    transaction: Annotated[str, Query(min_length=1, max_length=200)],
+    transaction: Transaction,
     since: Annotated[str, _since("24h")] = "24h",
     step: Annotated[int | None, Query(
-        ge=1, le=1440, description="Minutes per point; default: about 100 points.")] = None,
-    environment: Environment = None,
+        ge=1, le=1440, description="Minutes per point; default: about 100 points, whole "
+                                   "hours for windows over a day.")] = None,
+    environment: Environment = None, release: Release = None,
 ) -> PerfSeriesOut:
     start, end = _window(runtime, since)
     minutes = (end - start).total_seconds() / 60
-    step = step or max(1, math.ceil(minutes / 100))
+    if step is None:
+        step = max(1, math.ceil(minutes / 100))
+        if end - start > perf_queries.MINUTE_ROWS_UP_TO:
+            # whole hours, so the series reads hour rows (720 per 30 days)
+            step = math.ceil(step / 60) * 60
     if minutes / step > MAX_POINTS:
         raise invalid([(("query", "step"), f"at most {MAX_POINTS} points: use a larger step")])
     with runtime.db.read() as conn:
         project_id = _project_id(conn, slug)
         points = perf_queries.series(conn, project_id, transaction, start, end, step,
-                                     environment=environment)
+                                     environment=environment, release=release)
     return PerfSeriesOut(transaction=transaction, step_minutes=step, since=start, until=end,
                          points=[PerfPointOut.model_validate(p) for p in points])
+
+
+@router.get("/projects/{slug}/performance/releases",
+            summary="One transaction per release: throughput, failure rate, p50/p95/p99")
+def performance_releases(runtime: RuntimeDep, owner: Reader, slug: Slug,
+                         transaction: Transaction,
+                         since: Annotated[str, _since("7d")] = "7d",
+                         environment: Environment = None) -> PerfReleasesOut:
+    start, end = _window(runtime, since)
+    with runtime.db.read() as conn:
+        project_id = _project_id(conn, slug)
+        items = perf_queries.by_release(conn, project_id, transaction, since=start,
+                                        until=end, environment=environment)
+    return PerfReleasesOut(transaction=transaction, since=start, until=end,
+                           items=[ReleasePerfOut.model_validate(r) for r in items])
 
 
 @router.get("/projects/{slug}/slow-spans", summary="The slowest spans, slowest first")

@@ -112,6 +112,18 @@ class PerformanceOut(BaseModel):
     items: list[TransactionOut]
 
 
+class ReleasePerfOut(PerfStats):
+    release: str = Field(description="Empty for transactions sent without a release.",
+                         examples=["shop@2.14.0"])
+
+
+class PerfReleasesOut(BaseModel):
+    transaction: str
+    since: datetime
+    until: datetime
+    items: list[ReleasePerfOut] = Field(description="Busiest release first.")
+
+
 class PerfPointOut(PerfStats):
     at: datetime = Field(description="Start of the step.")
 
@@ -131,7 +143,11 @@ class SlowSpanOut(BaseModel):
     description: str | None = Field(examples=["SELECT * FROM orders WHERE id = %s"])
     duration_ms: float
     trace_id: str | None
-    event_id: str | None
+    event_id: str | None = Field(description="The transaction event; none for spans "
+                                             "streamed without one (Node).")
+    segment_id: str | None = Field(description="Span id of the transaction's root span: "
+                                               "with trace_id, links the span to its "
+                                               "transaction.", examples=["999b098b127f4603"])
 
 
 class SlowSpanList(BaseModel):

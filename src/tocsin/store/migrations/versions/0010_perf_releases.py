@@ -5,7 +5,7 @@ keep the empty release), ``perf_rollups_hourly`` is the same shape per hour,
 and ``slow_spans`` gains ``segment_id``, the root span of the transaction.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

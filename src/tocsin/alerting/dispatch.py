@@ -3,9 +3,10 @@
 :func:`dispatch` is the single place a group's notification leaves alerting:
 it claims the decision against the stored group (a conditional update, so
 two workers never both notify for one group), builds the Message and
-enqueues it to the channels in the caller's transaction. Rules that name an
-escalation policy go through :func:`open_incident_hook`, where the incident
-lifecycle will plug in.
+enqueues it to the channels in the caller's transaction. A rule that names
+an escalation policy also opens an incident for the group (or adds to the
+open one) with a snapshot of the policy, and resolves it when the group
+resolves; the escalation loop pages the policy's steps from there.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from sqlalchemy import Connection, select, update
 from tocsin.alerting import alerts, rule_store
 from tocsin.alerting.grouping import Decision
 from tocsin.alerting.rules import Rule
+from tocsin.incidents import policy_store
+from tocsin.incidents.escalation import snapshot
+from tocsin.incidents.lifecycle import TOCSIN, Incidents
 from tocsin.notify import outbox
 from tocsin.notify.channels import by_name
 from tocsin.notify.message import Fact, Message, Severity, Status
@@ -80,13 +84,31 @@ def channel_ids(conn: Connection, names: tuple[str, ...] | list[str]) -> list[in
     return [c.id for c in found if c is not None]
 
 
+def incident_key(group_key: str) -> str:
+    return f"alertgroup:{group_key}"
+
+
 def open_incident_hook(conn: Connection, rule: Rule, message: Message,
                        channels: list[int], now: datetime) -> list[int]:
-    """Where a rule with an escalation policy will open (or update) an incident.
-
-    Until the incident lifecycle is wired here, the message goes to the rule's
-    channels like any other, so nothing is lost.
-    """
+    """A rule with an escalation policy: open the group's incident (or add the
+    alerts to the open one), or resolve it; the rule's own channels get the
+    message as any rule's do. A policy deleted since the rule was written
+    still opens the incident, without steps, and the timeline says why."""
+    assert message.dedup_key is not None  # build_message sets the group key
+    states = Incidents(conn, now=now)
+    key = incident_key(message.dedup_key)
+    if message.status == "resolved":
+        states.resolve_by_key(key)
+    else:
+        name = rule.escalation_policy or ""
+        policy_id = policy_store.id_by_name(conn, name)
+        policy = snapshot(policy_store.load(conn, policy_id)) if policy_id else None
+        incident_id, created = states.open_or_attach(
+            key, message.title, message.severity, labels=message.labels, policy=policy,
+            runbook_url=message.runbook_url, notes=rule.notes, source="alert")
+        if created and policy is None:
+            states.record(incident_id, "escalation note", TOCSIN,
+                          {"note": f"no escalation policy named {name!r}"})
     return outbox.enqueue(conn, channels, message, now=now) if channels else []
 
 

@@ -43,6 +43,14 @@ class IncidentNotFound(LookupError):
     pass
 
 
+def expiry_due(conn: Connection, now: datetime) -> bool:
+    """Whether an acknowledgement or snooze has run out (a read, so an idle
+    worker need not take the write lock to find there is nothing to expire)."""
+    return conn.execute(select(incidents.c.id).where(
+        incidents.c.status == "acknowledged", incidents.c.ack_expires_at <= now).limit(1)
+    ).first() is not None
+
+
 class Incidents:
     """Status transitions of incidents, within the caller's transaction."""
 

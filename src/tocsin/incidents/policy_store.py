@@ -99,6 +99,13 @@ def get(conn: Connection, policy_id: int) -> StoredPolicy:
     return StoredPolicy(**row._mapping)
 
 
+def id_by_name(conn: Connection, name: str) -> int | None:
+    """The id of the policy called ``name`` (rules name their policy), or None."""
+    found = conn.execute(select(escalation_policies.c.id)
+                         .where(escalation_policies.c.name == name)).scalar()
+    return None if found is None else int(found)
+
+
 def list_page(conn: Connection, *, after_id: int, limit: int) -> list[StoredPolicy]:
     rows = conn.execute(select(escalation_policies).where(escalation_policies.c.id > after_id)
                         .order_by(escalation_policies.c.id).limit(limit + 1))

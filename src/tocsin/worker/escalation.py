@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tocsin.incidents import paging
-from tocsin.incidents.lifecycle import TOCSIN, Incidents
+from tocsin.incidents.lifecycle import TOCSIN, Incidents, expiry_due
 from tocsin.lib.waiting import pause
 from tocsin.notify import channels, outbox
 from tocsin.notify.message import Message
@@ -29,8 +29,9 @@ from tocsin.worker.incident_messages import incident_message, update_text
 
 log = logging.getLogger(__name__)
 
-TICK_S = 5.0
-"""Escalation waits are minutes; 5 s late is well inside what anyone notices."""
+TICK_S = 1.0
+"""An incident's first page goes out within a tick of the alert (a read when
+idle); later escalation waits are minutes."""
 
 
 class Escalator:
@@ -50,8 +51,11 @@ class Escalator:
     def run_once(self) -> int:
         """One tick; how many incidents were paged."""
         now = self.runtime.clock.now()
-        with self.runtime.db.write() as conn:
-            Incidents(conn, now=now, ack_timeout=self.ack_timeout).expire()
+        with self.runtime.db.read() as conn:
+            expiring = expiry_due(conn, now)
+        if expiring:
+            with self.runtime.db.write() as conn:
+                Incidents(conn, now=now, ack_timeout=self.ack_timeout).expire()
         with self.runtime.db.read() as conn:
             due = paging.due_escalations(conn, now)
         paged = 0

@@ -28,7 +28,7 @@ def domain_loops(runtime: Runtime, *, digest_in_child: bool = False) -> dict[str
         **housekeeping.loops(runtime),  # "rollups" every 30 s, "retention" hourly
         "alerting": Alerter(runtime).run,  # rules over signals, every 1 s
         "deliver": Deliverer(runtime).run,  # notifications, every 0.5 s
-        "escalation": Escalator(runtime).run,  # ack expiry, pages, updates; every 5 s
+        "escalation": Escalator(runtime).run,  # ack expiry, pages, updates; every 1 s
         "deadman": DeadMan(runtime).run,  # only with TOCSIN_DEADMAN_URL
         "daily-tests": DeadMan(runtime).run_daily_tests,
     }

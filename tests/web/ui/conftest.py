@@ -56,7 +56,7 @@ def suite(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def sqlite_runtime(suite: Any, sqlite_database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+def browser_runtime(suite: Any, sqlite_database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     """A browser test overrides ``app_runtime`` with this: one browser test per
     page is enough, on SQLite only (the page tests cover PostgreSQL)."""
     runtime = Runtime.open(suite.make_config(sqlite_database_url, tmp_path))

@@ -20,8 +20,8 @@ from tocsin.store.runtime import Runtime
 
 
 @pytest.fixture
-def app_runtime(sqlite_runtime: Runtime) -> Runtime:
-    return sqlite_runtime
+def app_runtime(browser_runtime: Runtime) -> Runtime:
+    return browser_runtime
 
 
 def test_a_member_opens_the_list_clicks_an_issue_and_resolves_it(

@@ -18,8 +18,8 @@ from tocsin.store.runtime import Runtime
 
 
 @pytest.fixture
-def app_runtime(sqlite_runtime: Runtime) -> Runtime:
-    return sqlite_runtime
+def app_runtime(browser_runtime: Runtime) -> Runtime:
+    return browser_runtime
 
 
 def test_an_owner_signs_in_copies_the_dsn_and_creates_a_key(

@@ -18,6 +18,7 @@ from tocsin.web.api import (
     channels,
     errors,
     escalation_policies,
+    grouping,
     history,
     incidents,
     issues,
@@ -48,6 +49,7 @@ def router() -> APIRouter:
     })
     for part in (projects.router, monitors.router, history.router, stats.router,
                  outcomes.router, telemetry.router, issues.router, keys.router,
+                 grouping.router,
                  calendars.router, schedules.router, escalation_policies.router,
                  policy_tests.router, channels.router, incidents.router):
         api.include_router(part)

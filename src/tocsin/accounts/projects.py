@@ -108,7 +108,7 @@ def grouping_settings(conn: Connection, project_id: int) -> dict[str, str]:
     """The project's rule texts (Sentry syntax, one rule a line); "" when none."""
     row = conn.execute(select(*(projects.c[name] for name in GROUPING_SETTINGS))
                        .where(projects.c.id == project_id)).one()
-    return {name: value or "" for name, value in row._mapping.items()}
+    return {name: value or "" for name, value in zip(GROUPING_SETTINGS, row, strict=True)}
 
 
 def update_grouping_settings(conn: Connection, project_id: int, **changes: str | None) -> None:

@@ -90,7 +90,7 @@ def _fingerprint(line: str, i: int, number: int) -> tuple[list[str], dict[str, s
     return values, attributes
 
 
-def _rule(number: int, line: str) -> FingerprintRule:
+def parse_rule(number: int, line: str) -> FingerprintRule:
     matchers: list[Matcher] = []
     i = skip_space(line, 0)
     while not line.startswith("->", i):
@@ -108,7 +108,7 @@ def _rule(number: int, line: str) -> FingerprintRule:
 
 def parse_fingerprint_rules(text: str) -> list[FingerprintRule]:
     """The rules of ``text``; :class:`RuleError` names the first bad line and column."""
-    return [_rule(number, line) for number, line in rule_lines(text)]
+    return [parse_rule(number, line) for number, line in rule_lines(text)]
 
 
 def first_match(rules: list[FingerprintRule], event: dict[str, Any]) -> Match | None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tocsin.issues import fingerprint_rules as fingerprint_syntax
+from tocsin.issues import stack_rules as stack_syntax
 from tocsin.issues.fingerprint_rules import FingerprintRule, first_match, parse_fingerprint_rules
-from tocsin.issues.rule_syntax import RuleError
+from tocsin.issues.rule_syntax import RuleError, rule_lines
 from tocsin.issues.stack_rules import StackRule, apply_stack_rules, parse_stack_rules
 
-__all__ = ["Applied", "ProjectRules", "RuleError", "apply", "check", "compiled"]
+__all__ = ["Applied", "ProjectRules", "RuleError", "apply", "check", "compiled", "problems"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,21 @@ def check(fingerprint_rules: str | None, stack_trace_rules: str | None) -> None:
         except RuleError as error:
             error.kind = kind
             raise
+
+
+def problems(kind: str, text: str) -> list[RuleError]:
+    """Every bad line of one text (``kind``: ``fingerprint_rules`` or ``stack_trace_rules``),
+    not just the first, for a form that shows them all at once."""
+    parse_rule: Any = (fingerprint_syntax.parse_rule if kind == "fingerprint_rules"
+                       else stack_syntax.parse_rule)
+    found: list[RuleError] = []
+    for number, line in rule_lines(text):
+        try:
+            parse_rule(number, line)
+        except RuleError as error:
+            error.kind = kind
+            found.append(error)
+    return found
 
 
 def compiled(fingerprint_rules: str | None, stack_trace_rules: str | None) -> ProjectRules:

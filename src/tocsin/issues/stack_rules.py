@@ -53,7 +53,7 @@ def _action(line: str, i: int, number: int) -> tuple[tuple[str, bool], int]:
     raise RuleError(number, i + 1, f"unknown action {word!r}; use +app, -app, +group or -group")
 
 
-def _rule(number: int, line: str) -> StackRule:
+def parse_rule(number: int, line: str) -> StackRule:
     matchers: list[Matcher] = []
     actions: list[tuple[str, bool]] = []
     i = skip_space(line, 0)
@@ -82,7 +82,7 @@ def _rule(number: int, line: str) -> StackRule:
 
 def parse_stack_rules(text: str) -> list[StackRule]:
     """The rules of ``text``; :class:`RuleError` names the first bad line and column."""
-    return [_rule(number, line) for number, line in rule_lines(text)]
+    return [parse_rule(number, line) for number, line in rule_lines(text)]
 
 
 def apply_stack_rules(rules: list[StackRule], event: dict[str, Any]) -> list[str]:

@@ -73,9 +73,9 @@ def test_leaving_a_text_out_removes_those_rules(env: dict[str, str], database_ur
 
 
 def test_a_bad_rule_is_reported_at_its_setting(env: dict[str, str], tmp_path: Path) -> None:
-    bad = SHOP.replace("stack.module:shop.vendor.* -app", "stack.module:x ^-app")
+    bad = SHOP.replace("stack.module:shop.vendor.* -app", "stack.module:x max-frames=3")
     result = tocsin(env, "apply", str(write(tmp_path / "b.yaml", bad)))
     assert result.exit_code == 3
     assert ("b.yaml:8: projects[0].grouping.stack_trace_rules: rule line 1, column 16: "
-            "range actions") in result.output
+            "unknown action") in result.output
     assert "nothing was applied" in result.output

@@ -27,6 +27,7 @@ stack.module:shop.vendor.* -app
 stack.function:log_error -group
 family:javascript stack.abs_path:**/generated/** -app -group
 app:no path:"**/shop/**" +app +group
+stack.function:assert_failed ^-app ^-group v+app
 """
 
 
@@ -45,12 +46,14 @@ def test_it_parses_sentrys_fingerprint_rule_examples() -> None:
 
 def test_it_parses_sentrys_stack_trace_rule_examples() -> None:
     rules = parse_stack_rules(STACK_RULES)
-    assert [rule.line for rule in rules] == [2, 3, 4, 5]
-    assert rules[0].actions == (("in_app", False),)
+    assert [rule.line for rule in rules] == [2, 3, 4, 5, 6]
+    assert rules[0].actions == (("in_app", False, ""),)
     assert rules[2].event_matchers == (Matcher("family", "javascript"),)
     assert rules[2].frame_matchers == (Matcher("stack.abs_path", "**/generated/**"),)
-    assert rules[2].actions == (("in_app", False), ("group", False))
-    assert rules[3].actions == (("in_app", True), ("group", True))
+    assert rules[2].actions == (("in_app", False, ""), ("group", False, ""))
+    assert rules[3].actions == (("in_app", True, ""), ("group", True, ""))
+    assert rules[4].actions == (("in_app", False, "^"), ("group", False, "^"),
+                                ("in_app", True, "v"))
 
 
 @pytest.mark.parametrize(("text", "line", "column", "words"), [
@@ -75,8 +78,7 @@ def test_it_names_the_line_and_column_of_a_bad_fingerprint_rule(
 
 
 @pytest.mark.parametrize(("text", "column", "words"), [
-    ("stack.function:x ^-group", 18, "not supported"),
-    ("stack.function:x v+app", 18, "not supported"),
+    ("stack.function:x ^max-frames=3", 18, "unknown action"),
     ("stack.function:x", 17, "expected an action"),
     ("[ function:a ] | function:b -app", 1, "caller/callee"),
     ("function:x -app module:y", 17, "matchers go before the actions"),

@@ -71,6 +71,18 @@ def test_stack_rules_change_in_app_and_grouping_in_order() -> None:
     assert applied is not None and len(applied.stack_rules) == 3
 
 
+def test_range_actions_reach_the_frames_above_or_below_the_match() -> None:
+    # frames oldest first: main calls check, check calls assert_failed, which calls report
+    rules = compiled("", "function:assert_failed ^-app ^-group v+group")
+    event = _error([frame("main", in_app=False), frame("check"), frame("assert_failed"),
+                    frame("report")])
+    apply(rules, event)
+    main, check, assert_failed, report = event["exception"]["values"][0]["stacktrace"]["frames"]
+    assert (report["in_app"], report.get("group")) == (False, False)
+    assert (assert_failed["in_app"], assert_failed.get("group")) == (True, None)
+    assert main.get("group") is check.get("group") is True
+
+
 def test_javascript_paths_match_with_double_stars_only_for_javascript() -> None:
     rules = compiled("", "family:javascript path:**/generated/** -app -group")
     js = normal({"platform": "javascript", "exception": {"values": [{"type": "TypeError",

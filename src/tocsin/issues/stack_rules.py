@@ -6,10 +6,13 @@ One rule a line: matchers, then actions that change the frames they match::
     family:javascript stack.abs_path:**/generated/** -app -group
 
 ``+app``/``-app`` set a frame's ``in_app``; ``+group``/``-group`` put it in or
-take it out of grouping. Rules run after the built-in server rules and in
-order, so a later rule overrides an earlier one, as in Sentry. The ``^``/``v``
-range prefixes, caller/callee brackets and the other actions are refused with
-a message rather than ignored, so no rule silently does nothing.
+take it out of grouping. A ``^`` prefix applies the action to the frames
+above the matched one instead (towards the crash: they come later in the
+SDK's oldest-first list), ``v`` to those below it (its callers). Rules run
+after the built-in server rules, each over every frame, in order, so a later
+rule overrides an earlier one, as in Sentry. Caller/callee brackets and the
+other actions are refused with a message rather than ignored, so no rule
+silently does nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from tocsin.issues.rule_syntax import (
 
 _ACTIONS = {"+app": ("in_app", True), "-app": ("in_app", False),
             "+group": ("group", True), "-group": ("group", False)}
+# (frame field "in_app" | "group", its new value, range: "" the frame, "^" above, "v" below)
+Action = tuple[str, bool, str]
 
 
 @dataclass(frozen=True)
@@ -37,25 +42,25 @@ class StackRule:
     text: str
     frame_matchers: tuple[Matcher, ...]
     event_matchers: tuple[Matcher, ...]
-    actions: tuple[tuple[str, bool], ...]  # ("in_app" | "group", value)
+    actions: tuple[Action, ...]
 
 
-def _action(line: str, i: int, number: int) -> tuple[tuple[str, bool], int]:
+
+def _action(line: str, i: int, number: int) -> tuple[Action, int]:
     end = i
     while end < len(line) and not line[end].isspace():
         end += 1
     word = line[i:end]
     if word in _ACTIONS:
-        return _ACTIONS[word], end
+        return (*_ACTIONS[word], ""), end
     if word[:1] in ("^", "v") and word[1:] in _ACTIONS:
-        raise RuleError(number, i + 1, f"range actions such as {word!r} are not supported; "
-                        "match the frames themselves instead")
+        return (*_ACTIONS[word[1:]], word[0]), end
     raise RuleError(number, i + 1, f"unknown action {word!r}; use +app, -app, +group or -group")
 
 
 def parse_rule(number: int, line: str) -> StackRule:
     matchers: list[Matcher] = []
-    actions: list[tuple[str, bool]] = []
+    actions: list[Action] = []
     i = skip_space(line, 0)
     while i < len(line):
         char = line[i]
@@ -92,10 +97,15 @@ def apply_stack_rules(rules: list[StackRule], event: dict[str, Any]) -> list[str
     if not live:
         return []
     for stack in stacks(event):
-        for frame in stack["frames"]:
-            for rule in live:
-                if frame_matches(rule.frame_matchers, frame):
-                    for name, value in rule.actions:
-                        frame[name] = value
-                    used[rule.line] = rule.text
+        frames = stack["frames"]
+        for rule in live:
+            for index, frame in enumerate(frames):
+                if not frame_matches(rule.frame_matchers, frame):
+                    continue
+                for name, value, where in rule.actions:
+                    targets = (frames[index + 1:] if where == "^" else
+                               frames[:index] if where == "v" else (frame,))
+                    for target in targets:
+                        target[name] = value
+                used[rule.line] = rule.text
     return [used[line] for line in sorted(used)]

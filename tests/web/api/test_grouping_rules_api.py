@@ -39,8 +39,8 @@ def test_a_bad_rule_is_a_422_naming_the_setting_and_line(client: Any, cast: Cast
     for body, field, words in [
         ({"fingerprint_rules": RULES + "error.type:X -> "}, "fingerprint_rules",
          "line 3, column 16: expected a fingerprint"),
-        ({"stack_trace_rules": "function:a -app\nfunction:b ^-group"}, "stack_trace_rules",
-         "line 2, column 12: range actions"),
+        ({"stack_trace_rules": "function:a -app\nfunction:b max-frames=3"}, "stack_trace_rules",
+         "line 2, column 12: unknown action"),
     ]:
         response = client.patch(URL, json=body, headers=cast.alice)
         assert response.status_code == 422, body

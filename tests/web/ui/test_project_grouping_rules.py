@@ -44,7 +44,7 @@ def test_every_bad_line_is_named_under_its_textarea(client: Any, shop: Project,
     sign_in(client, "alice@example.org")
     answer = post_form(client, PAGE, "/projects/shop/grouping",
                        fingerprint_rules=f"{RULES}\nerror.type:X\ncolour:red -> x",
-                       stack_trace_rules="function:a ^-group")
+                       stack_trace_rules="function:a max-frames=3")
     assert answer.status_code == 400
     text = html.unescape(answer.text)
     assert "The rules were not saved" in text
@@ -52,7 +52,7 @@ def test_every_bad_line_is_named_under_its_textarea(client: Any, shop: Project,
     assert "Line 2, column 13: expected '->' and a fingerprint" in fingerprint_errors
     assert "Line 3, column 1: unknown matcher 'colour'" in fingerprint_errors
     stack_errors = text.split('id="stack_trace_rules-errors"')[1].split("</ul>")[0]
-    assert "Line 1, column 12: range actions such as '^-group' are not supported" in stack_errors
+    assert "Line 1, column 12: unknown action 'max-frames=3'" in stack_errors
     assert 'aria-invalid="true"' in text
     assert f"{RULES}\nerror.type:X" in text  # what was typed stays in the form
     assert _rules(app_runtime, shop)["fingerprint_rules"] == ""

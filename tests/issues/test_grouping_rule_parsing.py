@@ -67,6 +67,7 @@ def test_it_parses_sentrys_stack_trace_rule_examples() -> None:
     ("-> a", 1, 1, "at least one matcher"),
     ("error.type:X ->", 1, 16, "expected a fingerprint"),
     ("level: -> x", 1, 7, "needs a value"),
+    ("path:*/a*/b* -> x", 1, 6, "at most 2 runs of stars"),
 ])
 def test_it_names_the_line_and_column_of_a_bad_fingerprint_rule(
         text: str, line: int, column: int, words: str) -> None:

@@ -45,25 +45,68 @@ _FALSE = frozenset({"0", "no", "false"})
 _FAMILIES = frozenset({"javascript", "native", "other", "all"})
 
 
+# A path pattern with ``*`` or ``?`` becomes one regex, and a regex with
+# several stars takes polynomial time on a hostile value (three took 0.25 s on
+# a 1 KB path); the digest must not, so such a pattern may hold at most two
+# star runs. Patterns with ``**`` alone have no such limit (see _glob).
+MAX_PATH_WILDCARDS = 2
+_STARS = re.compile(r"\*+")
+
+
+def _fixed(segment: str, flags: int) -> re.Pattern[str]:
+    return re.compile("".join("." if c == "?" else re.escape(c) for c in segment), flags)
+
+
+class _Glob:
+    """Where ``*`` matches anything: split at the stars into fixed-length pieces,
+    the first anchored at the start, the last at the end, the middle ones found
+    left to right. The leftmost place of each middle piece is always a right
+    choice, so nothing is retried: linear in the value, whatever the pattern."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        pieces = _STARS.split(pattern)
+        self.lengths = [len(piece) for piece in pieces]
+        self.pieces = [_fixed(piece, flags) for piece in pieces]
+
+    def fullmatch(self, value: str) -> bool:
+        if len(self.pieces) == 1:
+            return self.pieces[0].fullmatch(value) is not None
+        first, *middle, last = self.pieces
+        if not first.match(value):
+            return False
+        position, tail = self.lengths[0], len(value) - self.lengths[-1]
+        for piece in middle:
+            found = piece.search(value, position, tail)
+            if found is None:
+                return False
+            position = found.end()
+        return position <= tail and last.fullmatch(value, tail) is not None
+
+
+def _only_double_stars(pattern: str) -> bool:
+    return "?" not in pattern and all(len(run) > 1 for run in _STARS.findall(pattern))
+
+
 @lru_cache(maxsize=1024)
-def _glob(pattern: str, path: bool, ignore_case: bool) -> re.Pattern[str]:
+def _glob(pattern: str, path: bool, ignore_case: bool) -> re.Pattern[str] | _Glob:
+    flags = (re.IGNORECASE if ignore_case else 0) | re.DOTALL
+    if not path or _only_double_stars(pattern):
+        # ``**/vendor/**``: every star run crosses directories, so it is the
+        # plain glob, matched in linear time.
+        return _Glob(pattern, flags)
     # In paths ``*`` stays inside one directory and ``**`` crosses them, as in
-    # Sentry's ``glob_match(doublestar=True)``; elsewhere ``*`` matches anything.
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**", i):
+    # Sentry's ``glob_match(doublestar=True)``.
+    out = []
+    for part in re.split(r"(\*\*+|\*|\?)", pattern):
+        if part.startswith("**"):
             out.append(".*")
-            i += 2
-            continue
-        char = pattern[i]
-        if char == "*":
-            out.append("[^/]*" if path else ".*")
-        elif char == "?":
-            out.append("[^/]" if path else ".")
+        elif part == "*":
+            out.append("[^/]*")
+        elif part == "?":
+            out.append("[^/]")
         else:
-            out.append(re.escape(char))
-        i += 1
-    return re.compile("".join(out), (re.IGNORECASE if ignore_case else 0) | re.DOTALL)
+            out.append(re.escape(part))
+    return re.compile("".join(out), flags)
 
 
 @dataclass(frozen=True)
@@ -151,6 +194,10 @@ def read_matcher(line: str, start: int, number: int) -> tuple[Matcher, int]:
         pattern, i = line[i:end], end
     if not pattern:
         raise RuleError(number, found.end() + 2, f"{key} needs a value")
+    if (key in _PATHLIKE and not _only_double_stars(pattern)
+            and len(_STARS.findall(pattern)) > MAX_PATH_WILDCARDS):
+        raise RuleError(number, found.end() + 2, f"a path pattern with * or ? may hold at "
+                        f"most {MAX_PATH_WILDCARDS} runs of stars; use ** to cross directories")
     if key == "stack.app" and pattern.lower() not in _TRUE | _FALSE:
         raise RuleError(number, found.end() + 2, "app takes yes or no")
     if key == "family" and not set(p.strip() for p in pattern.split(",")) <= _FAMILIES:

@@ -99,3 +99,23 @@ def update_ingest_settings(conn: Connection, project_id: int, **changes: object)
         changes["rate_limits"] = changes["rate_limits"] or None  # none: no limits
     if changes:
         conn.execute(projects.update().where(projects.c.id == project_id).values(**changes))
+
+
+GROUPING_SETTINGS = ("fingerprint_rules", "stack_trace_rules")
+
+
+def grouping_settings(conn: Connection, project_id: int) -> dict[str, str]:
+    """The project's rule texts (Sentry syntax, one rule a line); "" when none."""
+    row = conn.execute(select(*(projects.c[name] for name in GROUPING_SETTINGS))
+                       .where(projects.c.id == project_id)).one()
+    return {name: value or "" for name, value in zip(GROUPING_SETTINGS, row, strict=True)}
+
+
+def update_grouping_settings(conn: Connection, project_id: int, **changes: str | None) -> None:
+    """Store rule texts as given: the caller has checked them (accounts cannot parse them)."""
+    unknown = set(changes) - set(GROUPING_SETTINGS)
+    if unknown:
+        raise AccountError(f"not a grouping setting: {', '.join(sorted(unknown))}")
+    values = {name: (text.strip() or None) if text else None for name, text in changes.items()}
+    if values:
+        conn.execute(projects.update().where(projects.c.id == project_id).values(**values))

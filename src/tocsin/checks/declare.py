@@ -27,7 +27,9 @@ from tocsin.accounts.ingest_models import DEFAULT_INGEST, normal_ingest
 from tocsin.accounts.projects import (
     ensure_project,
     get_project,
+    grouping_settings,
     ingest_settings,
+    update_grouping_settings,
     update_ingest_settings,
 )
 from tocsin.checks import monitors as monitor_store
@@ -46,6 +48,8 @@ class ProjectDecl:
     """The whole ingest settings (``normal_ingest`` form); None leaves them alone."""
     keys: tuple[str, ...] = ()
     """DSN key labels the project must have; missing ones are created, none revoked."""
+    grouping: dict[str, str] | None = None
+    """Both grouping rule texts, already checked ("" for none); None leaves them alone."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,15 @@ class Plan:
     create_projects: list[ProjectDecl] = field(default_factory=list)
     rename_projects: list[ProjectDecl] = field(default_factory=list)
     ingest_changes: list[ProjectDecl] = field(default_factory=list)
+    grouping_changes: list[ProjectDecl] = field(default_factory=list)
     new_keys: list[tuple[str, str]] = field(default_factory=list)
     """(project slug, key label)"""
 
     @property
     def changes_anything(self) -> bool:
         return bool(self.create or self.update or self.delete or self.create_projects
-                    or self.rename_projects or self.ingest_changes or self.new_keys)
+                    or self.rename_projects or self.ingest_changes or self.new_keys
+                    or self.grouping_changes)
 
     def summary(self) -> str:
         text = (f"{len(self.create)} created, {len(self.update)} updated, "
@@ -92,6 +98,8 @@ class Plan:
                      f"{len(self.rename_projects)} renamed")
         if self.ingest_changes:
             text += f"; ingest settings changed in {len(self.ingest_changes)}"
+        if self.grouping_changes:
+            text += f"; grouping rules changed in {len(self.grouping_changes)}"
         if self.new_keys:
             text += f"; DSN keys: {len(self.new_keys)} created"
         return text
@@ -167,6 +175,11 @@ def _plan_ingest(conn: Connection, decl: ProjectDecl, project_id: int | None,
                    else normal_ingest(ingest_settings(conn, project_id)))
         if current != decl.ingest:
             result.ingest_changes.append(decl)
+    if decl.grouping is not None:
+        current = ({"fingerprint_rules": "", "stack_trace_rules": ""} if project_id is None
+                   else grouping_settings(conn, project_id))
+        if current != decl.grouping:
+            result.grouping_changes.append(decl)
     # a new project gets its Default key when it is created
     have = ({"Default"} if project_id is None
             else {key.label for key in list_keys(conn, project_id)})
@@ -179,6 +192,8 @@ def execute(conn: Connection, todo: Plan, *, now: datetime) -> None:
         ensure_project(conn, decl.slug, decl.name, now=now)
     for decl in todo.ingest_changes:
         update_ingest_settings(conn, _project_id(conn, decl.slug), **(decl.ingest or {}))
+    for decl in todo.grouping_changes:
+        update_grouping_settings(conn, _project_id(conn, decl.slug), **(decl.grouping or {}))
     for slug, label in todo.new_keys:
         create_key(conn, _project_id(conn, slug), label, now=now)
     for gone in todo.delete:

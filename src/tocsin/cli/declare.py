@@ -28,7 +28,7 @@ from tocsin.alerting import declare as alerting_declare
 from tocsin.checks import heartbeat_spec
 from tocsin.checks.declare import ApplyConflict, Plan, ProjectDecl, execute, plan, stored_specs
 from tocsin.checks.spec import COMMON_FIELDS, MonitorSpec, SpecError, parse_spec, settings_model
-from tocsin.cli import declare_alerting, declare_oncall
+from tocsin.cli import declare_alerting, declare_grouping, declare_oncall
 from tocsin.incidents import declare as oncall
 from tocsin.incidents.documents import PolicyDoc, ScheduleDoc
 from tocsin.lib.durations import format_duration
@@ -66,6 +66,7 @@ class _ProjectDoc(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     ingest: DeclaredIngest | None = None
+    grouping: declare_grouping.GroupingDoc | None = None
     keys: list[KeyLabel] = Field(default_factory=list)
 
     @field_validator("keys")
@@ -232,7 +233,8 @@ class _Reader:
             self.out.projects.append(ProjectDecl(
                 project.slug, project.name,
                 ingest=None if project.ingest is None else project.ingest.stored(),
-                keys=tuple(project.keys)))
+                keys=tuple(project.keys),
+                grouping=None if project.grouping is None else project.grouping.model_dump()))
 
     def monitor(self, section: str, index: int, item: Any) -> None:
         at: tuple[str | int, ...] = (section, index)
@@ -331,6 +333,7 @@ def _details(todo: Plan) -> list[str]:
     lines = [f"  + project {p.slug}" for p in todo.create_projects]
     lines += [f"  ~ project {p.slug}: name" for p in todo.rename_projects]
     lines += [f"  ~ project {p.slug}: ingest settings" for p in todo.ingest_changes]
+    lines += [f"  ~ project {p.slug}: grouping rules" for p in todo.grouping_changes]
     lines += [f"  + DSN key {slug}: {label}" for slug, label in todo.new_keys]
     lines += [f"  + {s.project}/{s.slug} ({s.kind})" for s in todo.create]
     lines += [f"  ~ {u.new.project}/{u.new.slug}: {', '.join(u.changed)}" for u in todo.update]
@@ -379,6 +382,9 @@ def _exported_project(conn: Connection, project: Project) -> dict[str, Any]:
                                  for r in ingest["rate_limits"]]
     if ingest:
         out["ingest"] = ingest
+    grouping = declare_grouping.exported(conn, project.id)
+    if grouping:
+        out["grouping"] = grouping
     labels = [key.label for key in list_keys(conn, project.id)]
     if labels != ["Default"]:
         out["keys"] = labels

@@ -131,7 +131,9 @@ def frame_component(
         node.update(contributes=False, hint="ignored: JavaScript eval or native code frame")
     elif is_js and lone and not function and _is_url(abs_path):
         node.update(contributes=False, hint="ignored single frame without function in a URL")
-    elif is_grouping_noise(frame):
+    elif frame.get("group") is False:
+        node.update(contributes=False, hint="ignored by a stack trace rule (-group)")
+    elif is_grouping_noise(frame) and frame.get("group") is None:
         node.update(contributes=False, hint="ignored by the built-in rules (runtime plumbing)")
     elif not node["contributes"]:
         node["hint"] = "nothing in this frame contributes"

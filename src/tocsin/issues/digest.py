@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from tocsin.issues import eventdata, releases, titles
+from tocsin.issues import eventdata, grouping_rules, releases, titles
 from tocsin.issues.grouping import GROUPING_CONFIG, Grouping, group
 from tocsin.issues.normalise import InvalidEvent, normalise
 from tocsin.issues.scrub import scrub
@@ -187,8 +187,13 @@ class EventBatch:
 
     def _prepare(self, conn: Connection, result: Digested) -> list[_Event]:
         ids = sorted({r.project_id for r in self._raw})
-        hashing = dict(conn.execute(select(projects.c.id, projects.c.hash_users)
-                                    .where(projects.c.id.in_(ids))).all())
+        hashing: dict[int, bool] = {}
+        rules: dict[int, grouping_rules.ProjectRules] = {}
+        for pid, hash_users, fingerprint_rules, stack_trace_rules in conn.execute(
+                select(projects.c.id, projects.c.hash_users, projects.c.fingerprint_rules,
+                       projects.c.stack_trace_rules).where(projects.c.id.in_(ids))):
+            hashing[pid] = hash_users
+            rules[pid] = grouping_rules.compiled(fingerprint_rules, stack_trace_rules)
         staged: list[tuple[_Raw, dict[str, Any]]] = []
         seen: set[tuple[int, str]] = set()
         for raw in self._raw:
@@ -212,12 +217,17 @@ class EventBatch:
             if symbolicator is not None:
                 _symbolicate(symbolicator, raw.project_id, data)
             scrub(data, hash_users=bool(hashing[raw.project_id]), salt=self._salt)
+            applied = grouping_rules.apply(rules[raw.project_id], data)
             grouping = group(data)
+            if applied is not None:  # a copy: group() shares its results between events
+                grouping = Grouping(grouping.hashes, grouping.variant,
+                                    {**grouping.why, **applied.explain()})
             # the explanation is kept once, on the issue; events keep their hashes
             data["grouping"] = {"config": GROUPING_CONFIG, "hashes": grouping.hashes,
                                 "variant": grouping.variant}
             at = datetime.fromtimestamp(data["timestamp"], UTC)
-            out.append(_Event(raw.project_id, data, grouping, at, titles.title(data)[:255],
+            title = (applied and applied.title) or titles.title(data)
+            out.append(_Event(raw.project_id, data, grouping, at, title[:255],
                               titles.user_key(data), eventdata.pack(data), _tags(data)))
         return out
 

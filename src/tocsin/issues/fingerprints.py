@@ -80,3 +80,13 @@ def resolve(fingerprint: list[str], event: dict[str, Any], default: list[str]) -
         resolved = _resolve_one(name, event) if name else None
         values.append(value if resolved is None else resolved)
     return values
+
+
+def fill(text: str, event: dict[str, Any]) -> str:
+    """``text`` with each known ``{{ variable }}`` replaced (a rule's ``title=``)."""
+
+    def one(found: re.Match[str]) -> str:
+        resolved = _resolve_one(found.group(1), event)
+        return found.group() if resolved is None else resolved
+
+    return _VARIABLE.sub(one, text)

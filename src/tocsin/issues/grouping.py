@@ -7,7 +7,7 @@ stacktrace, message — and the first that contributes wins; a ``fingerprint``
 without ``{{ default }}`` replaces all of it (§2.1 step 1, §2.6).
 
 Not implemented from Sentry's config: the ``template`` and ``csp``/``hpkp``
-strategies, server-side fingerprint rules, and the built-in JavaScript
+strategies and the built-in JavaScript
 fingerprint rules; Java and native frame cleanups.
 """
 
@@ -149,7 +149,7 @@ def _default_variants(event: dict[str, Any]) -> tuple[str, dict[str, Component]]
 # stack, and building a stack's component tree costs ~20–50 µs a frame, so
 # results are remembered by exactly these inputs (a tuple costs ~1 µs a frame).
 _FRAME_INPUTS = ("module", "filename", "abs_path", "package", "function", "context_line",
-                 "platform", "in_app", "lineno", "colno")
+                 "platform", "in_app", "lineno", "colno", "group")
 _MECHANISM_INPUTS = ("synthetic", "is_exception_group", "exception_id", "parent_id")
 _MEMO_SIZE = 4096
 _memo: dict[Any, Grouping] = {}

@@ -115,6 +115,9 @@ projects = Table(
     Column("quota_warned", String(7)),  # the month ("2026-11") the 80 % signal went out
     Column("hash_users", Boolean, nullable=False, server_default="0"),
     Column("next_short_id", Integer, nullable=False, server_default="1"),
+    # Sentry's grouping rule texts, one rule a line; null: none
+    Column("fingerprint_rules", Text),
+    Column("stack_trace_rules", Text),
 )
 
 dsn_keys = Table(

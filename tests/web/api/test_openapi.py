@@ -36,6 +36,7 @@ ROUTES = {
     ("get", "/api/v1/projects/{slug}/keys"), ("post", "/api/v1/projects/{slug}/keys"),
     ("delete", "/api/v1/projects/{slug}/keys/{key_id}"),
     ("get", "/api/v1/projects/{slug}/ingest"), ("patch", "/api/v1/projects/{slug}/ingest"),
+    ("get", "/api/v1/projects/{slug}/grouping"), ("patch", "/api/v1/projects/{slug}/grouping"),
     ("get", "/api/v1/schedules"), ("post", "/api/v1/schedules"),
     ("get", "/api/v1/schedules/{schedule_id}"), ("patch", "/api/v1/schedules/{schedule_id}"),
     ("delete", "/api/v1/schedules/{schedule_id}"),

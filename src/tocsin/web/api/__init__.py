@@ -20,6 +20,7 @@ from tocsin.web.api import (
     channels,
     errors,
     escalation_policies,
+    grouping,
     history,
     incidents,
     integrations,
@@ -53,6 +54,7 @@ def router() -> APIRouter:
     })
     for part in (projects.router, monitors.router, history.router, stats.router,
                  outcomes.router, telemetry.router, issues.router, keys.router,
+                 grouping.router,
                  calendars.router, schedules.router, escalation_policies.router,
                  policy_tests.router, channels.router, incidents.router, rules.router,
                  silences.router, integrations.router, integrations.intake):

@@ -178,3 +178,19 @@ class IngestPatch(BaseModel):
     rate_limits: list[RateLimit] | None = None
     monthly_quota: int | None = Field(None, ge=1)
     hash_users: bool | None = None
+
+
+class GroupingSettings(BaseModel):
+    fingerprint_rules: str = Field(
+        description="Sentry fingerprint rules, one a line: `matchers -> fingerprint`.")
+    stack_trace_rules: str = Field(
+        description="Sentry stack trace rules, one a line: `matchers +app|-app|+group|-group`.")
+
+
+class GroupingPatch(BaseModel):
+    """Only the fields sent change; "" or null removes the rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fingerprint_rules: str | None = Field(None, max_length=65_536)
+    stack_trace_rules: str | None = Field(None, max_length=65_536)

@@ -28,5 +28,6 @@ def mount(app: FastAPI) -> None:
     app.add_route("/projects/{slug}/keys/{key_id:int}/revoke", pages.revoke_key,
                   methods=["POST"])
     app.add_route("/projects/{slug}/ingest", pages.update_ingest, methods=["POST"])
+    app.add_route("/projects/{slug}/grouping", pages.update_grouping, methods=["POST"])
     for path, endpoint, methods in issue_pages.routes():
         app.add_route(path, endpoint, methods=methods)

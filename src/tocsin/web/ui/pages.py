@@ -1,11 +1,12 @@
 """The projects list (with the new-project form, ``new_project``) and a
-project's settings: DSN keys, set-up snippets and ingest settings, with the
-forms that change them.
+project's settings: DSN keys, set-up snippets, ingest settings and grouping
+rules, with the forms that change them.
 
 Every change is a POST that answers with a redirect back to the settings page
 (post/redirect/get, so reloading never repeats it), or with the page and a
-400 naming what was wrong. The settings page costs four queries (the user,
-the project, its keys, its ingest settings) however many keys there are.
+400 naming what was wrong. The settings page costs five queries (the user,
+the project, its keys, its ingest settings, its grouping rules) however many
+keys there are.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from starlette.responses import RedirectResponse, Response
 from tocsin.accounts import dsn, projects
 from tocsin.web.api.auth import runtime_of
 from tocsin.web.ui.access import Visit, error_page, page, signed_in
+from tocsin.web.ui.grouping_form import GroupingForm
 from tocsin.web.ui.ingest_form import IngestForm
 
 LABEL_MAX = 100  # as the API's KeyIn
 DONE = {"created": "The key was created.", "revoked": "The key was revoked.",
         "saved": "The ingest settings were saved.",
+        "grouping": "The grouping rules were saved. They apply to events from now on.",
         "project": "The project was created. Give its DSN to your app's Sentry SDK."}
 SNIPPETS = (("python", "Python"), ("node", "Node"), ("browser", "Browser"))
 
@@ -73,23 +76,27 @@ async def _settings(request: Request, visit: Visit, status_code: int = 200,
     runtime = runtime_of(request)
     slug = request.path_params["slug"]
 
-    def load() -> tuple[projects.Project, list[dsn.DsnKey], dict[str, Any]] | None:
+    def load() -> tuple[projects.Project, list[dsn.DsnKey], dict[str, Any],
+                        dict[str, str]] | None:
         with runtime.db.read() as conn:
             project = projects.get_project(conn, slug)
             if project is None:
                 return None
-            return project, dsn.list_keys(conn, project.id), \
-                projects.ingest_settings(conn, project.id)
+            return (project, dsn.list_keys(conn, project.id),
+                    projects.ingest_settings(conn, project.id),
+                    projects.grouping_settings(conn, project.id))
 
     found = await asyncio.to_thread(load)
     if found is None:
         return _not_found(request, visit, slug)
-    project, keys, ingest = found
+    project, keys, ingest, grouping = found
     views = [KeyView(k.id, k.label, dsn.dsn(runtime.config.base_url, k.public_key, k.project_id),
                      k.created_at) for k in keys]
     wanted = request.query_params.get("key", "")
     selected = next((k for k in views if str(k.id) == wanted), views[0] if views else None)
     context.setdefault("ingest_form", IngestForm.from_settings(ingest))
+    context.setdefault("grouping_form", GroupingForm(grouping["fingerprint_rules"],
+                                                     grouping["stack_trace_rules"]))
     platform = request.query_params.get("platform", "")  # the new project's: its snippet first
     snippet_order = sorted(SNIPPETS, key=lambda snippet: snippet[0] != platform)
     return page(request, "settings.html", status_code, visit=visit, project=project,
@@ -176,3 +183,24 @@ async def update_ingest(request: Request, visit: Visit) -> Response:
     if not await asyncio.to_thread(save):
         return _not_found(request, visit, slug)
     return _back(slug, "saved")
+
+
+@signed_in
+async def update_grouping(request: Request, visit: Visit) -> Response:
+    runtime = runtime_of(request)
+    slug = request.path_params["slug"]
+    form = GroupingForm.from_form(visit.form)
+    if form.errors:
+        return await _settings(request, visit, 400, grouping_form=form)
+
+    def save() -> bool:
+        with runtime.db.write() as conn:
+            project = projects.get_project(conn, slug)
+            if project is None:
+                return False
+            projects.update_grouping_settings(conn, project.id, **form.changes())
+            return True
+
+    if not await asyncio.to_thread(save):
+        return _not_found(request, visit, slug)
+    return _back(slug, "grouping")

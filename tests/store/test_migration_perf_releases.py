@@ -48,4 +48,4 @@ def test_it_moves_minute_rollups_into_the_release_key(before_0010: Database) -> 
     with db.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM perf_rollups")).scalar() == 1
     migrate(db)
-    assert head_revision() == "0010"
+    assert head_revision() >= "0010"  # migrated back up to the head again

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from tocsin.incidents.escalation import next_due_at
+from tocsin.store import wakeups
 from tocsin.store.schema import incident_timeline, incidents
 
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -33,6 +34,10 @@ SOURCES = ("alert", "external", "manual")
 DEFAULT_ACK_TIMEOUT = timedelta(minutes=30)
 TOCSIN = "tocsin"
 """The actor of changes Tocsin makes itself (expiry, escalation)."""
+
+
+# What the escalation loop itself writes: no reason to wake it again.
+_ESCALATORS_OWN = frozenset({"paged", "escalation note", "update sent"})
 
 
 class TransitionError(ValueError):
@@ -84,6 +89,8 @@ class Incidents:
         self.conn.execute(incident_timeline.insert().values(
             incident_id=incident_id, at=self.now, kind=kind, actor=actor,
             data=dict(data or {})))
+        if kind not in _ESCALATORS_OWN:  # opened, acknowledged, resolved...: page or tell now
+            wakeups.after_commit(self.conn, wakeups.INCIDENTS)
 
     def _restart_escalation(self, incident: Mapping[str, Any]) -> dict[str, Any]:
         """Columns that start the policy again from its first step, now."""

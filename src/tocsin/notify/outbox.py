@@ -29,6 +29,7 @@ from tocsin.notify.channels import mark_failing, mark_working
 from tocsin.notify.deliverylog import Attempt, attempts_for
 from tocsin.notify.errors import PermanentError, SendError, TransientError
 from tocsin.notify.message import Message
+from tocsin.store import wakeups
 from tocsin.store.engine import Database
 from tocsin.store.schema import channels, deliveries, delivery_attempts
 
@@ -79,6 +80,8 @@ def enqueue(conn: Connection, channel_ids: Iterable[int], message: Message, *,
         pk = result.inserted_primary_key
         assert pk is not None
         out.append(int(pk[0]))
+    if out:
+        wakeups.after_commit(conn, wakeups.DELIVERIES)
     return out
 
 

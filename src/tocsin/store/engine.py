@@ -27,6 +27,8 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from tocsin.store import wakeups
+
 _BEGIN_OPTION = "tocsin_begin"
 # As long as SQLite's own busy_timeout: past it, go on and let SQLite decide.
 FAIR_WAIT_S = 30.0
@@ -170,16 +172,22 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         turn = self._turns is not None and self._turns.acquire(FAIR_WAIT_S)
+        topics: set[str] = set()
         try:
             with self.engine.connect() as conn:
                 if self.dialect == "sqlite":
                     conn = conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-                with conn.begin():
-                    yield conn
+                try:
+                    with conn.begin():
+                        yield conn
+                    topics = wakeups.take(conn)  # reached only once it committed
+                finally:
+                    wakeups.take(conn)
         finally:
             if turn:
                 assert self._turns is not None
                 self._turns.release()
+        wakeups.announce(topics)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
+from tocsin.store import wakeups
 from tocsin.store.engine import Database
 from tocsin.store.schema import signals
 
@@ -45,6 +46,7 @@ def append(
             kind=kind, subject=subject, payload=payload, project_id=project_id, created_at=now
         )
     )
+    wakeups.after_commit(conn, wakeups.SIGNALS)
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
@@ -61,6 +63,7 @@ def append_many(
         conn.execute(signals.insert(), [
             {"kind": kind, "subject": subject, "payload": payload, "project_id": project_id,
              "created_at": now} for kind, subject, payload, project_id in rows])
+        wakeups.after_commit(conn, wakeups.SIGNALS)
 
 
 def claim(

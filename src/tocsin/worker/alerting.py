@@ -15,8 +15,9 @@ from datetime import timedelta
 
 from tocsin.alerting import alerts, engine, polled, rule_store
 from tocsin.lib.waiting import pause
-from tocsin.store import leases, signals
+from tocsin.store import leases, signals, wakeups
 from tocsin.store.runtime import Runtime
+from tocsin.worker.nudges import nudged_by
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,13 @@ class Alerter:
             return sent
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await asyncio.to_thread(self.step)
-            except Exception:
-                log.exception("alerting step failed")
-            await pause(stop, self.tick)
+        nudge, unsubscribe = nudged_by(wakeups.SIGNALS)
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.to_thread(self.step)
+                except Exception:
+                    log.exception("alerting step failed")
+                await pause(stop, self.tick, nudge)
+        finally:
+            unsubscribe()

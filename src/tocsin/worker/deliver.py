@@ -20,7 +20,9 @@ from tocsin.notify import outbox
 from tocsin.notify.errors import PermanentError, SendError, TransientError
 from tocsin.notify.outbox import Claimed
 from tocsin.notify.transports import Context, transport
+from tocsin.store import wakeups
 from tocsin.store.runtime import Runtime
+from tocsin.worker.nudges import nudged_by
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,16 @@ class Deliverer:
         self.in_flight: set[asyncio.Task[str]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await self.deliver_due(wait=False)
-            except Exception:
-                log.exception("could not claim deliveries")
-            await pause(stop, self.tick)
+        nudge, unsubscribe = nudged_by(wakeups.DELIVERIES)
+        try:
+            while not stop.is_set():
+                try:
+                    await self.deliver_due(wait=False)
+                except Exception:
+                    log.exception("could not claim deliveries")
+                await pause(stop, self.tick, nudge)
+        finally:
+            unsubscribe()
         if self.in_flight:  # let started sends finish and be recorded
             await asyncio.wait(self.in_flight, timeout=self.deadline + 5)
 

@@ -24,8 +24,10 @@ from tocsin.lib.waiting import pause
 from tocsin.notify import channels, outbox
 from tocsin.notify.message import Message
 from tocsin.notify.personal import enqueue_email
+from tocsin.store import wakeups
 from tocsin.store.runtime import Runtime
 from tocsin.worker.incident_messages import incident_message, update_text
+from tocsin.worker.nudges import nudged_by
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +43,16 @@ class Escalator:
         self.ack_timeout = timedelta(minutes=runtime.config.ack_timeout_minutes)
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                await asyncio.to_thread(self.run_once)
-            except Exception:
-                log.exception("escalation tick failed")
-            await pause(stop, self.tick)
+        nudge, unsubscribe = nudged_by(wakeups.INCIDENTS)
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.to_thread(self.run_once)
+                except Exception:
+                    log.exception("escalation tick failed")
+                await pause(stop, self.tick, nudge)
+        finally:
+            unsubscribe()
 
     def run_once(self) -> int:
         """One tick; how many incidents were paged."""

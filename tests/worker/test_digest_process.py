@@ -80,6 +80,21 @@ def test_a_child_that_dies_is_reported_so_the_worker_starts_another(
     asyncio.run(scenario())
 
 
+def test_a_sigterm_to_the_process_group_is_a_stop_not_a_crash(runtime: Runtime) -> None:
+    """systemd and timeout(1) signal the whole group: the child ends first."""
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(DigestProcess(runtime).run(stop))
+        _spool_error(runtime, "first")
+        await _until(lambda: _count(runtime, events) == 1)
+        os.kill(_digest_child_of(os.getpid()), signal.SIGTERM)
+        await asyncio.sleep(0.3)
+        stop.set()  # the parent's own SIGTERM handling comes a little later
+        await asyncio.wait_for(task, 20)  # returns, no RuntimeError
+
+    asyncio.run(scenario())
+
+
 def test_serve_runs_the_digest_in_a_child_unless_told_not_to(runtime: Runtime) -> None:
     from tocsin.worker.digest import Digester
 

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 30.0
 
+GROUP_STOP_GRACE_S = 2.0
+
 
 def _noop() -> None:
     return None
@@ -73,6 +75,12 @@ class DigestProcess:
             except TimeoutError:
                 child.kill()
                 await ended
+        if not stop.is_set() and child.returncode in (0, -signal.SIGTERM):
+            # A SIGTERM to the whole process group (systemd's default, timeout(1))
+            # reaches the child as it reaches us: give our own stop a moment
+            # rather than report a crash while shutting down.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), GROUP_STOP_GRACE_S)
         if not stop.is_set():
             raise RuntimeError(f"the digest process exited with status {child.returncode}")
 
